@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GeoDirectoryConfig(AppConfig):
+    name = "geo_directory"
+    verbose_name = "Maillage"

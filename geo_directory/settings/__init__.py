@@ -1,0 +1,1 @@
+"""Settings: ``base`` (environment-driven), ``local`` (default), ``test``, ``production``."""

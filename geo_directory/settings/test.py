@@ -1,0 +1,17 @@
+"""Test settings: the private PostGIS cluster, fast password hashing, plain static storage."""
+
+import os
+
+from .local import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Each concurrent test run can ask for its own test database (MAILLAGE_TEST_DB).
+DATABASES["default"]["TEST"] = {  # noqa: F405
+    "NAME": os.environ.get("MAILLAGE_TEST_DB", "test_" + DATABASES["default"]["NAME"])  # noqa: F405
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# A private PostGIS cluster for this checkout: no system service, its own port and socket.
+# Usage: scripts/pg.sh start | stop | status
+#   PGPORT      port to listen on (default 54329, loopback only)
+#   MAILLAGE_PGDATA  data folder (default <project>/.data/pg)
+# With DATABASE_URL set, the project uses that database and this script does nothing.
+set -euo pipefail
+
+project=$(cd "$(dirname "$0")/.." && pwd)
+port=${PGPORT:-54329}
+dbname=${MAILLAGE_DB_NAME:-maillage}
+
+if [ -n "${DATABASE_URL:-}" ]; then
+  echo "DATABASE_URL is set: using that database, not the private cluster."
+  exit 0
+fi
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$bindir" ]; then
+  echo "PostgreSQL is not installed (run: make system)." >&2
+  exit 1
+fi
+
+# As root, PostgreSQL runs as the 'postgres' user, who must be able to reach the data folder.
+as_pg=()
+data=${MAILLAGE_PGDATA:-$project/.data/pg}
+if [ "$(id -u)" = 0 ]; then
+  as_pg=(runuser -u postgres --)
+  mkdir -p "$project/.data"
+  if ! runuser -u postgres -- test -x "$project/.data" 2>/dev/null && [ -z "${MAILLAGE_PGDATA:-}" ]; then
+    # A parent folder is private to root (e.g. a mktemp clone): keep the cluster in /var/tmp.
+    data=/var/tmp/maillage-pg-$(printf '%s' "$project" | md5sum | cut -c1-10)
+  fi
+fi
+sock=$data/sock
+pgctl() { "${as_pg[@]}" "$bindir/pg_ctl" -D "$data" "$@"; }
+psql_su() { PGOPTIONS="-c client_min_messages=warning" "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
+
+init_cluster() {
+  echo "==> Creating a private PostGIS cluster in $data (port $port)"
+  if [ "$(id -u)" = 0 ]; then
+    install -d -o postgres -g postgres -m 700 "$data"
+  else
+    install -d -m 700 "$data"
+  fi
+  "${as_pg[@]}" "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  "${as_pg[@]}" install -d -m 700 "$sock"
+  cat >>"$data/postgresql.conf" <<CONF
+
+# Maillage private cluster
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$sock'
+jit = off
+synchronous_commit = off
+shared_buffers = 256MB
+work_mem = 32MB
+maintenance_work_mem = 256MB
+max_connections = 100
+CONF
+}
+
+start() {
+  [ -f "$data/PG_VERSION" ] || init_cluster
+  if pgctl status >/dev/null 2>&1; then
+    :
+  else
+    echo "==> Starting PostGIS on 127.0.0.1:$port"
+    if ! pgctl -l "$data/server.log" -w -t 30 -o "-p $port" start >/dev/null; then
+      echo "PostgreSQL did not start; its log says:" >&2
+      tail -n 20 "$data/server.log" >&2
+      exit 1
+    fi
+  fi
+  # PostGIS in template1 so that test databases get it; the app database itself.
+  psql_su -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS unaccent;"
+  if [ "$(psql_su -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" != 1 ]; then
+    echo "==> Creating database $dbname"
+    psql_su -d postgres -c "CREATE DATABASE $dbname"
+  fi
+}
+
+stop() {
+  if [ -f "$data/PG_VERSION" ] && pgctl status >/dev/null 2>&1; then
+    pgctl -m fast stop >/dev/null
+    echo "PostGIS stopped."
+  else
+    echo "PostGIS is not running."
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) pgctl status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

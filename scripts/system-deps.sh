@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Maillage needs, only when something is missing.
+# Usage: scripts/system-deps.sh [--with-browser]
+#   PostgreSQL + PostGIS (server and extension), GDAL (GeoDjango and ogr tools),
+#   python3-venv, and with --with-browser Debian's chromium (browser tests).
+set -euo pipefail
+
+want_browser=0
+[ "${1:-}" = "--with-browser" ] && want_browser=1
+
+missing=()
+pg_bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -z "$pg_bindir" ] || [ ! -x "$pg_bindir/initdb" ]; then
+  missing+=(postgresql)
+fi
+if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
+  missing+=(postgresql-postgis)
+fi
+if ! command -v ogrinfo >/dev/null 2>&1 || ! ldconfig -p 2>/dev/null | grep -q 'libgdal\.so'; then
+  missing+=(gdal-bin)
+fi
+if ! ldconfig -p 2>/dev/null | grep -q 'libgeos_c\.so'; then
+  missing+=(libgeos-c1v5)
+fi
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  missing+=(chromium)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "Maillage needs these system packages, and this machine has no apt-get to install them:" >&2
+  echo "  ${missing[*]}  (PostgreSQL with PostGIS 3, GDAL, python3-venv)" >&2
+  echo "Install them with your package manager, then run the command again." >&2
+  exit 1
+fi
+if [ "$(id -u)" = 0 ]; then
+  sudo_cmd=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  sudo_cmd=(sudo -n)
+elif command -v sudo >/dev/null 2>&1; then
+  sudo_cmd=(sudo)
+else
+  echo "Maillage needs these system packages: ${missing[*]}" >&2
+  echo "You are not root and sudo is not available. Ask an administrator to run:" >&2
+  echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "==> Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
