@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "corsheaders",
     "geo_directory",
     "geo_directory.territories",
+    "places",
+    "actors",
+    "coverage",
 ]
 
 MIDDLEWARE = [

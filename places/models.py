@@ -1,0 +1,140 @@
+"""A lieu d'inclusion numérique, with every field of the national standard v1.0.2.
+
+Field names are the standard's (``nom``, ``code_insee``, ``date_maj``...); multi-valued fields are
+lists in the database. What a directory adds: where the record came from (``import_source`` +
+``source_id``, unique together), a geography point in metres, how precise it is, the current
+commune, visibility, soft delete and timestamps.
+"""
+
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.core.validators import RegexValidator
+from django.db.models import Q
+
+from geo_directory.territories.models import Commune
+
+from . import standard
+from .querysets import PlaceQuerySet
+
+
+def choices(values):
+    return [(v, v) for v in values]
+
+
+def multi(values, verbose_name):
+    return ArrayField(
+        models.CharField(max_length=120, choices=choices(values)),
+        default=list,
+        blank=True,
+        verbose_name=verbose_name,
+    )
+
+
+pivot_validator = RegexValidator(r"^[a-zA-Z0-9]{9,14}$", "SIRET/RNA : 9 à 14 lettres ou chiffres.")
+code_postal_validator = RegexValidator(r"^\d{5}$", "Code postal : 5 chiffres.")
+code_insee_validator = RegexValidator(r"^([013-9]\d|2[AB1-9])\d{3}$", "Code INSEE invalide.")
+telephone_validator = RegexValidator(
+    r"^(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)(\d){6,9}$",
+    "Téléphone au format international, par exemple +33180059880.",
+)
+
+
+class Place(models.Model):
+    class Precision(models.TextChoices):
+        SOURCE = "source", "coordonnées de la source"
+        COMMUNE = "commune", "point de référence de la commune"
+
+    # -- provenance ------------------------------------------------------------------------
+    import_source = models.CharField("source d'import", max_length=80)
+    source_id = models.CharField("identifiant dans la source (id)", max_length=200)
+
+    # -- the national standard v1.0.2 (32 fields; latitude/longitude live in `location`) ----
+    pivot = models.CharField(max_length=14, blank=True, validators=[pivot_validator])
+    nom = models.CharField(max_length=250)
+    commune = models.CharField(max_length=150, blank=True)
+    code_postal = models.CharField(max_length=5, blank=True, validators=[code_postal_validator])
+    code_insee = models.CharField(max_length=5, blank=True, validators=[code_insee_validator])
+    adresse = models.CharField(max_length=300, blank=True)
+    complement_adresse = models.CharField(max_length=300, blank=True)
+    typologie = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    telephone = models.CharField(max_length=16, blank=True, validators=[telephone_validator])
+    courriels = ArrayField(models.EmailField(max_length=254), default=list, blank=True)
+    site_web = ArrayField(models.URLField(max_length=500), default=list, blank=True)
+    horaires = models.CharField("horaires (format OSM)", max_length=500, blank=True)
+    presentation_resume = models.CharField(max_length=500, blank=True)
+    presentation_detail = models.TextField(blank=True)
+    source = models.CharField("source (producteur)", max_length=200, blank=True)
+    itinerance = multi(standard.ITINERANCE, "itinérance")
+    structure_parente = models.CharField(max_length=250, blank=True)
+    date_maj = models.DateField("date de mise à jour", null=True, blank=True)
+    services = multi(standard.SERVICES, "services")
+    publics_specifiquement_adresses = multi(
+        standard.PUBLICS_SPECIFIQUEMENT_ADRESSES, "publics spécifiquement adressés"
+    )
+    prise_en_charge_specifique = multi(
+        standard.PRISE_EN_CHARGE_SPECIFIQUE, "prise en charge spécifique"
+    )
+    frais_a_charge = multi(standard.FRAIS_A_CHARGE, "frais à charge")
+    dispositif_programmes_nationaux = multi(
+        standard.DISPOSITIF_PROGRAMMES_NATIONAUX, "dispositifs et programmes nationaux"
+    )
+    formations_labels = multi(standard.FORMATIONS_LABELS, "formations et labels")
+    autres_formations_labels = ArrayField(
+        models.CharField(max_length=250), default=list, blank=True
+    )
+    modalites_acces = multi(standard.MODALITES_ACCES, "modalités d'accès")
+    modalites_accompagnement = multi(
+        standard.MODALITES_ACCOMPAGNEMENT, "modalités d'accompagnement"
+    )
+    fiche_acces_libre = models.URLField("fiche Acceslibre", max_length=500, blank=True)
+    prise_rdv = models.URLField("prise de rendez-vous", max_length=500, blank=True)
+
+    # -- directory -------------------------------------------------------------------------
+    location = models.PointField(
+        "position", geography=True, srid=4326, null=True, blank=True, spatial_index=False
+    )
+    location_precision = models.CharField(
+        "précision de la position",
+        max_length=10,
+        choices=Precision.choices,
+        default=Precision.SOURCE,
+    )
+    commune_actuelle = models.ForeignKey(
+        Commune,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="places",
+        verbose_name="commune (COG 2026)",
+    )
+    departement_code = models.CharField(max_length=3, blank=True, db_index=True)
+    is_visible = models.BooleanField("visible du public", default=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["nom", "id"]
+        verbose_name = "lieu"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["import_source", "source_id"], name="place_unique_source_id"
+            ),
+            models.CheckConstraint(condition=~Q(nom=""), name="place_nom_not_empty"),
+        ]
+        indexes = [
+            GistIndex(fields=["location"], name="place_location_gist"),
+            GinIndex(fields=["services"], name="place_services_gin"),
+            models.Index(fields=["departement_code", "nom"], name="place_dep_nom_idx"),
+            models.Index(fields=["code_postal"], name="place_code_postal_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.nom} ({self.commune or self.code_postal})"
+
+    @property
+    def receives_public(self) -> bool:
+        return standard.NO_PUBLIC not in (self.modalites_acces or [])
