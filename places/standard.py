@@ -1,6 +1,6 @@
 """Value lists of the national standard "lieux de médiation numérique" v1.0.2 (schema.json).
 
-Field names and values are the standard's own; tests check them against fixtures/standard/schema.json.
+Field names and values are the standard's own; tests check them against the shipped schema.json.
 """
 
 ITINERANCE = (

@@ -1,17 +1,23 @@
 """Shared test fixtures: the real demo territory, loaded once into the test database."""
 
+import os
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from geo_directory import demo
+# Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by the
+# tests themselves (not by the live server) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database holds the demo territory (04, 05, 974) for the whole session."""
+    """The test database holds exactly what `make demo` loads (`load_demo`), once a session."""
     with django_db_blocker.unblock():
-        call_command("import_territories", *demo.territory_arguments(), verbosity=0)
+        call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))
 
 
 @pytest.fixture
@@ -20,4 +26,31 @@ def shared_data():
     path = settings.SHARED_DATA_DIR
     if not path.is_dir():
         pytest.skip(f"shared data folder {path} is absent (set MAILLAGE_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium, headless, without any network of its own (see ../shared/STACK.md)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (make test installs it)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def artifacts_dir():
+    """Where browser tests save screenshots (kept by CI as test artefacts)."""
+    path = settings.BASE_DIR / "test-artifacts"
+    path.mkdir(exist_ok=True)
     return path
