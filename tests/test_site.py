@@ -61,7 +61,8 @@ def test_pages_answer_503_when_database_is_down(client, monkeypatch):
 
 
 def run_production(env_extra, *args):
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "DATABASE_URL"}}
+    dropped = {"DJANGO_SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(env_extra, DJANGO_SETTINGS_MODULE="geo_directory.settings.production")
     return subprocess.run(
         [sys.executable, "manage.py", *args],
