@@ -11,7 +11,6 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 export PGPORT
-export DJANGO_SETTINGS_MODULE ?= geo_directory.settings.local
 
 .PHONY: help demo test stop system venv db migrate demo-data serve lint check pytest bench clean-db
 
@@ -55,7 +54,7 @@ check: migrate
 	$(PY) manage.py check
 
 pytest: migrate
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=geo_directory.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: WITH_BROWSER=1
 test: lint check pytest

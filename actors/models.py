@@ -6,11 +6,16 @@ Privacy: without ``visibility_consent`` the public sees no trace of a person. Li
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from geo_directory.territories.models import Commune, Departement
 from places.models import Place
+
+from .querysets import ActorQuerySet, LinkQuerySet, search_key
 
 
 class Role(models.TextChoices):
@@ -20,6 +25,11 @@ class Role(models.TextChoices):
 
 
 MEDIATOR_ROLES = (Role.MEDIATEUR, Role.CONSEILLER_NUMERIQUE)
+
+phone_validator = RegexValidator(
+    r"^(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}$",
+    "Téléphone au format international, par exemple +33492301234.",
+)
 
 
 class Actor(models.Model):
@@ -34,7 +44,9 @@ class Actor(models.Model):
     first_name = models.CharField("prénom", max_length=100)
     last_name = models.CharField("nom", max_length=100)
     email = models.EmailField("courriel professionnel", blank=True)
-    phone = models.CharField("téléphone professionnel", max_length=20, blank=True)
+    phone = models.CharField(
+        "téléphone professionnel", max_length=20, blank=True, validators=[phone_validator]
+    )
     roles = ArrayField(
         models.CharField(max_length=24, choices=Role.choices), default=list, verbose_name="rôles"
     )
@@ -57,13 +69,30 @@ class Actor(models.Model):
     territory_communes = models.ManyToManyField(
         Commune, blank=True, related_name="coordinators", verbose_name="territoire : communes"
     )
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(
+        "identifiant externe",
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Clé stable des imports CSV (colonne id) : réimporter met à jour, sans doublon.",
+    )
+    search_name = models.CharField(max_length=410, editable=False, default="", db_index=True)
+    deleted_at = models.DateTimeField("supprimé le", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActorQuerySet.as_manager()
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         verbose_name = "acteur"
+        constraints = [
+            models.CheckConstraint(condition=~Q(roles=[]), name="actor_has_a_role"),
+            models.CheckConstraint(
+                condition=~Q(first_name="") & ~Q(last_name=""), name="actor_named"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
@@ -76,6 +105,40 @@ class Actor(models.Model):
     def is_coordinator(self) -> bool:
         return Role.COORDINATEUR in self.roles
 
+    @property
+    def is_mediator(self) -> bool:
+        return any(role in self.roles for role in MEDIATOR_ROLES)
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def role_labels(self) -> list[str]:
+        labels = dict(Role.choices)
+        return [labels.get(role, role) for role in self.roles]
+
+    def clean(self):
+        super().clean()
+        unknown = [role for role in self.roles or [] if role not in Role.values]
+        if unknown:
+            raise ValidationError({"roles": f"Rôle inconnu : {', '.join(unknown)}."})
+        if not self.roles:
+            raise ValidationError({"roles": "Au moins un rôle est nécessaire."})
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.first_name, self.last_name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
+        super().save(*args, **kwargs)
+
+    def soft_delete(self):
+        """Hide the person everywhere and end their current links; history is kept."""
+        today = timezone.localdate()
+        self.deleted_at = timezone.now()
+        self.save(update_fields=["deleted_at", "updated_at"])
+        for links in (self.activities, self.employments, self.coordinated_by, self.team_memberships):
+            links.current().update(end_date=today)
+
 
 class Activity(models.Model):
     """A place where an actor works (lieu d'activité), from start to an optional end."""
@@ -84,6 +147,8 @@ class Activity(models.Model):
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="activities")
     start_date = models.DateField("début")
     end_date = models.DateField("fin", null=True, blank=True)
+
+    objects = LinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "id"]
@@ -109,6 +174,8 @@ class Employment(models.Model):
     start_date = models.DateField("début")
     end_date = models.DateField("fin", null=True, blank=True)
 
+    objects = LinkQuerySet.as_manager()
+
     class Meta:
         ordering = ["-start_date", "id"]
         verbose_name = "emploi"
@@ -132,6 +199,8 @@ class TeamMembership(models.Model):
     member = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="coordinated_by")
     start_date = models.DateField("début")
     end_date = models.DateField("fin", null=True, blank=True)
+
+    objects = LinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "id"]
@@ -168,6 +237,7 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
+        verbose_name = "invitation"
         constraints = [
             models.UniqueConstraint(
                 fields=["coordinator", "email"], name="invitation_unique_per_coordinator"
@@ -176,3 +246,7 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"Invitation de {self.coordinator} à {self.email} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)

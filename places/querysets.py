@@ -1,14 +1,42 @@
 """Every query on places, chainable: ``Place.objects.public().near(point, radius_m)``.
 
 Distances are metres on the WGS84 ellipsoid: ``location`` is a geography column, filtered with
-``dwithin`` (GiST index) and ordered with KNN ``<->``.
+``dwithin`` (GiST index) and ordered with KNN ``<->``. Bounding boxes are exact lon/lat boxes:
+``ST_Intersects(location::geometry, envelope)``, served by the expression index
+``place_location_geom_gist`` (migration 0002).
 """
+
+from datetime import datetime
 
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
+from django.contrib.gis.geos import Polygon
 from django.contrib.gis.measure import D
+from django.db.models import Q
 
 from . import standard
+from .opening_hours import is_open
+
+
+class AsGeometry(models.Func):
+    """``location::geometry``: the exact expression of the index ``place_location_geom_gist``."""
+
+    template = "(%(expressions)s)::geometry"
+    output_field = models.GeometryField(srid=4326)
+
+
+# The standard's list fields a search may filter on, with their allowed values.
+LIST_FIELDS = {
+    "services": standard.SERVICES,
+    "publics_specifiquement_adresses": standard.PUBLICS_SPECIFIQUEMENT_ADRESSES,
+    "prise_en_charge_specifique": standard.PRISE_EN_CHARGE_SPECIFIQUE,
+    "frais_a_charge": standard.FRAIS_A_CHARGE,
+    "dispositif_programmes_nationaux": standard.DISPOSITIF_PROGRAMMES_NATIONAUX,
+    "formations_labels": standard.FORMATIONS_LABELS,
+    "modalites_acces": standard.MODALITES_ACCES,
+    "modalites_accompagnement": standard.MODALITES_ACCOMPAGNEMENT,
+    "itinerance": standard.ITINERANCE,
+}
 
 
 class PlaceQuerySet(models.QuerySet):
@@ -28,6 +56,10 @@ class PlaceQuerySet(models.QuerySet):
     def in_departement(self, code: str):
         return self.filter(departement_code=code)
 
+    def in_commune(self, code_insee: str):
+        """Places of the current commune ``code_insee`` (COG 2026)."""
+        return self.filter(commune_actuelle_id=code_insee)
+
     def near(self, point, radius_m: float):
         """Places within ``radius_m`` metres of ``point``, nearest first, with ``distance``."""
         return (
@@ -35,3 +67,48 @@ class PlaceQuerySet(models.QuerySet):
             .annotate(distance=Distance("location", point))
             .order_by(GeometryDistance("location", point), "id")
         )
+
+    def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float):
+        """Places inside the lon/lat box (edges included), exact, using the geometry index."""
+        envelope = Polygon.from_bbox((min_lon, min_lat, max_lon, max_lat))
+        envelope.srid = 4326
+        return self.alias(_location_geom=AsGeometry("location")).filter(
+            _location_geom__intersects=envelope
+        )
+
+    def with_any(self, field: str, values):
+        """Places whose list field ``field`` holds at least one of ``values``."""
+        if field not in LIST_FIELDS:
+            raise ValueError(f"{field} is not a list field of the standard")
+        values = list(values)
+        if not values:
+            return self
+        return self.filter(**{f"{field}__overlap": values})
+
+    def with_services(self, services):
+        """Places offering at least one of ``services`` (values of the standard)."""
+        return self.with_any("services", services)
+
+    def open_now(self, at: datetime | None = None):
+        """Places whose OSM ``horaires`` say they are open at ``at`` (default: now).
+
+        Each place is judged in its own time zone (Europe/Paris, or the overseas département's).
+        Places without readable hours are left out: nobody can say they are open.
+        """
+        rows = self.exclude(horaires="").values_list("pk", "horaires", "departement_code")
+        open_ids = [pk for pk, hours, dep in rows if is_open(hours, dep, at)]
+        return self.filter(pk__in=open_ids)
+
+    def search(self, text: str):
+        """Case- and accent-insensitive search over name, address, SIRET and postal code."""
+        words = (text or "").split()
+        queryset = self
+        for word in words[:8]:
+            queryset = queryset.filter(
+                Q(nom__unaccent__icontains=word)
+                | Q(adresse__unaccent__icontains=word)
+                | Q(commune__unaccent__icontains=word)
+                | Q(pivot__startswith=word)
+                | Q(code_postal__startswith=word)
+            )
+        return queryset
