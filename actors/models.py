@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from geo_directory.territories.models import Commune, Departement
@@ -97,6 +98,15 @@ class Actor(models.Model):
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
 
+    def save(self, *args, **kwargs):
+        self.search_name = search_key(self.first_name, self.last_name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("actors:detail", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
@@ -125,18 +135,17 @@ class Actor(models.Model):
         if not self.roles:
             raise ValidationError({"roles": "Au moins un rôle est nécessaire."})
 
-    def save(self, *args, **kwargs):
-        self.search_name = search_key(self.first_name, self.last_name)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
-        super().save(*args, **kwargs)
-
     def soft_delete(self):
         """Hide the person everywhere and end their current links; history is kept."""
         today = timezone.localdate()
         self.deleted_at = timezone.now()
         self.save(update_fields=["deleted_at", "updated_at"])
-        for links in (self.activities, self.employments, self.coordinated_by, self.team_memberships):
+        for links in (
+            self.activities,
+            self.employments,
+            self.coordinated_by,
+            self.team_memberships,
+        ):
             links.current().update(end_date=today)
 
 
