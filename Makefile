@@ -20,7 +20,7 @@ help:
 	@echo "make stop   arrête le PostGIS privé      make bench   mesures de performance"
 
 system:
-	@bash scripts/system-deps.sh $(if $(WITH_BROWSER),--with-browser,)
+	@bash scripts/system-deps.sh $(if $(WITH_BROWSER),--with-browser,) $(if $(WITH_BENCH),--with-bench,)
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,7 @@ pytest: migrate
 test: WITH_BROWSER=1
 test: lint check pytest
 
+bench: WITH_BENCH=1
 bench: migrate
 	$(PY) bench/run.py
 

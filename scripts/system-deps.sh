@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Maillage needs, only when something is missing.
-# Usage: scripts/system-deps.sh [--with-browser]
+# Usage: scripts/system-deps.sh [--with-browser] [--with-bench]
 #   PostgreSQL + PostGIS (server and extension), GDAL (GeoDjango and ogr tools),
-#   python3-venv, and with --with-browser Debian's chromium (browser tests).
+#   python3-venv; with --with-browser Debian's chromium (browser tests); with --with-bench wrk.
 set -euo pipefail
 
 want_browser=0
-[ "${1:-}" = "--with-browser" ] && want_browser=1
+want_bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) want_browser=1 ;;
+    --with-bench) want_bench=1 ;;
+    *) echo "usage: $0 [--with-browser] [--with-bench]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 pg_bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -27,6 +34,10 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
 fi
 if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
+fi
+
+if [ "$want_bench" = 1 ] && ! command -v wrk >/dev/null 2>&1; then
+  missing+=(wrk)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
