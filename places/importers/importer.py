@@ -1,0 +1,367 @@
+"""The place importer: reader injected, cleaning, rejections, batch location, one transaction.
+
+``PlaceImporter(reader, source="hub-du-sud").run()`` returns an ImportReport. Records are cleaned
+(each change reported), rejected when they cannot be a place (no name, nowhere to put them,
+coordinates at 0/0 or outside France), placed in the territory with batch SQL, then compared to
+what the database holds for the same (source, id): only differences are written. Everything is
+written in one transaction; ``dry_run`` rolls it back.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+
+from geo_directory.progress import progress
+
+from ..models import Place
+from .clean_record import clean_record
+from .locate import (
+    Territory,
+    communes_at_points,
+    departements_at_points,
+    in_france,
+    near_centre_of_france,
+)
+from .readers import RawRecord, Reader
+from .report import ImportReport
+
+# Fields the importer owns: compared to decide created / updated / unchanged.
+DATA_FIELDS = (
+    "pivot",
+    "nom",
+    "commune",
+    "code_postal",
+    "code_insee",
+    "adresse",
+    "complement_adresse",
+    "typologie",
+    "telephone",
+    "courriels",
+    "site_web",
+    "horaires",
+    "presentation_resume",
+    "presentation_detail",
+    "source",
+    "itinerance",
+    "structure_parente",
+    "date_maj",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
+    "fiche_acces_libre",
+    "prise_rdv",
+    "location_precision",
+    "commune_actuelle_id",
+    "departement_code",
+)
+
+
+class ImportAborted(Exception):
+    """Raised inside the transaction to roll back a dry run."""
+
+
+@dataclass
+class Candidate:
+    record: RawRecord
+    values: dict
+    lonlat: tuple[float, float] | None
+
+
+class PlaceImporter:
+    def __init__(
+        self, reader: Reader, source: str, *, dry_run: bool = False, show_progress: bool = False
+    ):
+        if not source or not source.strip():
+            raise ValueError("source name required (--source)")
+        self.reader = reader
+        self.source = source.strip()
+        self.dry_run = dry_run
+        self.show_progress = show_progress
+        self.report = ImportReport(
+            file=str(reader.path), source=self.source, format=reader.format_name, dry_run=dry_run
+        )
+
+    def run(self) -> ImportReport:
+        started = time.monotonic()
+        try:
+            records = self.reader.records()
+            self.report.read = len(records)
+            records = self.unique_ids(records)
+            territory = Territory()
+            candidates = []
+            for record in progress(records, "Lecture", self.show_progress):
+                candidate = self.prepare(record, territory)
+                if candidate:
+                    candidates.append(candidate)
+            self.locate(candidates, territory)
+            try:
+                with transaction.atomic():
+                    self.write(candidates)
+                    if self.dry_run:
+                        raise ImportAborted
+            except ImportAborted:
+                pass
+        except KeyboardInterrupt:
+            self.report.interrupted = True
+            raise
+        except Exception:
+            self.report.rolled_back = True
+            raise
+        finally:
+            self.report.seconds = time.monotonic() - started
+        return self.report
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def unique_ids(self, records: list[RawRecord]) -> list[RawRecord]:
+        """Ids must be unique in a file. When producers of one file reuse an id (data·inclusion:
+        "12" from dora and "12" from siao), the producer prefixes it; an exact repeat is rejected."""
+        by_id: dict[str, list[RawRecord]] = {}
+        for record in records:
+            by_id.setdefault(record.source_id, []).append(record)
+        kept, seen = [], set()
+        for record in records:
+            if not record.source_id:
+                self.report.reject(record, "id", "", "identifiant absent")
+                continue
+            if len(by_id[record.source_id]) > 1:
+                producer = (str(record.data.get("source") or "").strip()) or "?"
+                original = record.source_id
+                record.source_id = f"{producer}:{original}"
+                if record.source_id in seen:
+                    self.report.reject(
+                        record, "id", original, "identifiant en double dans le fichier"
+                    )
+                    continue
+                self.report.warn(
+                    record,
+                    "id",
+                    original,
+                    f"identifiant repris par plusieurs producteurs : clé « {record.source_id} »",
+                )
+            seen.add(record.source_id)
+            kept.append(record)
+        return kept
+
+    def prepare(self, record: RawRecord, territory: Territory) -> Candidate | None:
+        for field_name, value, note in record.notes:
+            self.report.warn(record, field_name, value, note)
+        values = clean_record(record, self.report)
+        if not values["nom"]:
+            self.report.reject(record, "nom", "", "nom absent")
+            return None
+        lonlat = self.coordinates(record)
+        if lonlat is False:
+            return None
+        code = values["code_insee"]
+        if code:
+            current = territory.current_code(code)
+            if current is None:
+                self.report.warn(record, "code_insee", code, "code INSEE inconnu du COG : ignoré")
+                values["code_insee"] = ""
+            elif current != code:
+                kind = territory.alias_kinds.get(code, "ancien code")
+                self.report.clean(
+                    record, "code_insee", code, f"code de {kind} → commune actuelle {current}"
+                )
+                values["code_insee"] = current
+        if lonlat is None and not values["code_insee"] and not values["code_postal"]:
+            self.report.reject(
+                record,
+                "latitude",
+                "",
+                "impossible à situer : ni coordonnées, ni code INSEE, ni code postal lisibles",
+            )
+            return None
+        return Candidate(record, values, lonlat)
+
+    def coordinates(self, record: RawRecord):
+        """(lon, lat), None when absent, False when rejected."""
+        lat, lon = record.data.get("latitude"), record.data.get("longitude")
+        if lat in (None, "") or lon in (None, ""):
+            return None
+        try:
+            lat = float(str(lat).replace(",", "."))
+            lon = float(str(lon).replace(",", "."))
+        except ValueError:
+            self.report.reject(record, "latitude", f"{lat}, {lon}", "coordonnées illisibles")
+            return False
+        if abs(lat) < 1e-6 and abs(lon) < 1e-6:
+            self.report.reject(record, "latitude", "0, 0", "coordonnées à 0/0")
+            return False
+        if in_france(lon, lat):
+            return (lon, lat)
+        if in_france(lat, lon):
+            self.report.clean(
+                record, "latitude", f"{lat}, {lon}", "latitude et longitude inversées : remises"
+            )
+            return (lat, lon)
+        self.report.reject(
+            record,
+            "latitude",
+            f"{lat}, {lon}",
+            "coordonnées hors de France (métropole et outre-mer)",
+        )
+        return False
+
+    # -- placing in the territory --------------------------------------------------------------
+
+    def locate(self, candidates: list[Candidate], territory: Territory):
+        points = [(i, *c.lonlat) for i, c in enumerate(candidates) if c.lonlat]
+        at_point = communes_at_points(points)
+        missing = [p for p in points if p[0] not in at_point]
+        dep_at_point = departements_at_points(missing)
+        territory.load_communes(
+            {c.values["code_insee"] for c in candidates if c.values["code_insee"]}
+            | set(at_point.values()),
+            {c.values["code_postal"] for c in candidates if c.values["code_postal"]},
+        )
+        for index, candidate in enumerate(candidates):
+            self.place(candidate, territory, at_point.get(index), dep_at_point.get(index))
+
+    def place(self, candidate: Candidate, territory: Territory, point_code, point_dep):
+        from ..cleaning import departement_from_codes
+
+        record, values = candidate.record, candidate.values
+        code, postal = values["code_insee"], values["code_postal"]
+        code_dep = departement_from_codes(code, postal)
+        commune = None
+        values["location_precision"] = Place.Precision.SOURCE
+        if candidate.lonlat:
+            lon, lat = candidate.lonlat
+            if near_centre_of_france(lon, lat) and code_dep not in {"36", "18", ""}:
+                self.report.warn(
+                    record,
+                    "latitude",
+                    f"{lat}, {lon}",
+                    f"point au centre de la France (géocodage par défaut ?) pour une adresse"
+                    f" du {code_dep} : gardé, commune prise du point",
+                )
+            if point_code:
+                commune = point_code
+                point_dep = territory.communes[point_code]["departement"]
+                if code and code != point_code:
+                    self.report.warn(
+                        record,
+                        "code_insee",
+                        code,
+                        f"le point tombe dans {territory.communes[point_code]['nom']}"
+                        f" ({point_code}) : commune prise du point",
+                    )
+                elif not code and code_dep and code_dep != point_dep:
+                    self.report.warn(
+                        record,
+                        "code_postal",
+                        postal,
+                        f"le point tombe dans {territory.communes[point_code]['nom']}"
+                        f" ({point_code}, {point_dep}) : commune prise du point",
+                    )
+            elif point_dep and code_dep and point_dep != code_dep:
+                self.report.warn(
+                    record,
+                    "code_insee" if code else "code_postal",
+                    code or postal,
+                    f"le point tombe dans le département {point_dep} : département pris du point",
+                )
+            elif code and code in territory.communes:
+                commune = code
+            values["departement_code"] = point_dep or (
+                territory.communes[commune]["departement"] if commune else code_dep
+            )
+            values["location"] = (lon, lat)
+        else:
+            if code:
+                commune = code if code in territory.communes else None
+            elif postal:
+                commune, ambiguous = territory.commune_for_postal(postal, values["commune"])
+                if ambiguous:
+                    self.report.warn(
+                        record,
+                        "code_postal",
+                        postal,
+                        f"code postal de plusieurs communes : {commune} retenue",
+                    )
+            if commune and territory.communes[commune]["point"]:
+                values["location"] = territory.communes[commune]["point"]
+                values["location_precision"] = Place.Precision.COMMUNE
+                self.report.warn(
+                    record,
+                    "latitude",
+                    "",
+                    f"sans coordonnées : placé au point de référence de"
+                    f" {territory.communes[commune]['nom']} ({commune})",
+                )
+            else:
+                values["location"] = None
+                self.report.warn(
+                    record,
+                    "latitude",
+                    "",
+                    "sans coordonnées et commune non chargée : gardé sans position"
+                    f" (département {code_dep or 'inconnu'})",
+                )
+            values["departement_code"] = (
+                territory.communes[commune]["departement"] if commune else code_dep
+            )
+        if values["departement_code"] not in territory.departements:
+            values["departement_code"] = ""
+        values["commune_actuelle_id"] = commune
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write(self, candidates: list[Candidate]):
+        existing = {
+            row["source_id"]: row
+            for row in Place.objects.filter(import_source=self.source).values(
+                "id", "source_id", "location", *DATA_FIELDS
+            )
+        }
+        to_create, to_update = [], []
+        now = timezone.now()
+        for candidate in progress(candidates, "Écriture", self.show_progress):
+            values = candidate.values
+            key = candidate.record.source_id
+            row = existing.pop(key, None)
+            if row is None:
+                to_create.append(self.build(key, values))
+                continue
+            if _comparable(row) == _comparable(values):
+                self.report.unchanged += 1
+                continue
+            place = self.build(key, values)
+            place.pk, place.updated_at = row["id"], now
+            to_update.append(place)
+        self.report.absent = len(existing)
+        Place.objects.bulk_create(to_create, batch_size=1000)
+        Place.objects.bulk_update(to_update, [*DATA_FIELDS, "location", "updated_at"], 500)
+        self.report.created, self.report.updated = len(to_create), len(to_update)
+
+    def build(self, key: str, values: dict) -> Place:
+        fields = {name: values[name] for name in DATA_FIELDS}
+        location = values.get("location")
+        return Place(
+            import_source=self.source,
+            source_id=key,
+            location=Point(*location, srid=4326) if location else None,
+            **fields,
+        )
+
+
+def _comparable(values: dict) -> tuple:
+    location = values.get("location")
+    if location is not None and not isinstance(location, tuple):
+        location = (location.x, location.y)
+    if location is not None:
+        location = (round(location[0], 7), round(location[1], 7))
+    return (location, *(values[name] for name in DATA_FIELDS))

@@ -1,0 +1,38 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from geo_directory.files import DataFileError
+from places.importers import READERS, PlaceImporter, make_reader
+
+
+class Command(BaseCommand):
+    help = "Importe des lieux (standard v1.0.2 CSV/JSON, v0, France Services, CNFS) ; relançable."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--source", required=True, help="nom de la source (clé avec l'id)")
+        parser.add_argument("--format", default="auto", choices=["auto", *READERS])
+        parser.add_argument("--dry-run", action="store_true", help="n'écrit rien")
+        parser.add_argument("--report", type=Path, help="écrit aussi le rapport en JSON")
+
+    def handle(self, *args, **options):
+        try:
+            reader = make_reader(options["file"], options["format"])
+            importer = PlaceImporter(
+                reader,
+                options["source"],
+                dry_run=options["dry_run"],
+                show_progress=options["verbosity"] >= 1,
+            )
+        except (DataFileError, ValueError) as exc:
+            raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
+        try:
+            importer.run()
+        except DataFileError as exc:
+            raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
+        finally:
+            for line in importer.report.lines():
+                self.stdout.write(line)
+            if options["report"]:
+                options["report"].write_text(importer.report.to_json(), encoding="utf-8")
