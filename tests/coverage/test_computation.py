@@ -1,0 +1,170 @@
+"""Stored coverage vs an independent computation (shapely + pyproj Geod) on the demo territory."""
+
+import numpy as np
+import pytest
+import shapely
+from django.utils import timezone
+from pyproj import Geod
+from shapely import wkb
+
+from actors.models import Activity
+from coverage import services
+from coverage.models import CommuneCoverage
+from geo_directory.territories.models import Commune
+from places import standard
+from places.models import Place
+
+from .factories import make_mediator, make_place, no_public
+
+pytestmark = pytest.mark.django_db
+GEOD = Geod(ellps="WGS84")
+DEMO = ["04", "05", "974"]
+MEDIATOR_ROLES = {"mediateur", "conseiller_numerique"}
+
+
+@pytest.fixture
+def network():
+    """Mediation points in 04, 05, 974 and in Vaucluse, and places that must not count."""
+    places = {}
+    for town in ["digne", "barcelonnette", "manosque", "gap", "tallard", "saint-denis", "pertuis"]:
+        places[town] = make_place(town)
+        make_mediator(places[town])
+    for town in ["sisteron", "embrun", "saint-pierre"]:  # places without a mediator
+        places[town] = make_place(town)
+    closed = make_place("castellane", **no_public())  # does not receive the public
+    make_mediator(closed)
+    gone = make_place("briancon", deleted_at=timezone.now())  # deleted
+    make_mediator(gone)
+    unvalidated = make_place("forcalquier")
+    make_mediator(unvalidated, is_validated=False)
+    ended = make_place("saint-paul")
+    activity = make_mediator(ended, days_ago=60)
+    activity.end_date = timezone.localdate()
+    activity.save()
+    return places
+
+
+def independent_points(basis: str):
+    """Mediation points per issue 5, selected in plain Python from every place in the database."""
+    today = timezone.localdate()
+    points = []
+    for place in Place.objects.all():
+        if place.deleted_at or place.location is None:
+            continue
+        if standard.NO_PUBLIC in (place.modalites_acces or []):
+            continue
+        if basis == "mediators":
+            active = [
+                a
+                for a in Activity.objects.filter(place=place).select_related("actor")
+                if a.start_date <= today
+                and (a.end_date is None or a.end_date > today)
+                and a.actor.deleted_at is None
+                and a.actor.is_validated
+                and MEDIATOR_ROLES & set(a.actor.roles)
+            ]
+            if not active:
+                continue
+        points.append((place.pk, place.location.x, place.location.y))
+    return points
+
+
+def independent_coverage(basis: str) -> dict:
+    points = independent_points(basis)
+    ids = np.array([p[0] for p in points])
+    lon = np.array([p[1] for p in points])
+    lat = np.array([p[2] for p in points])
+    result = {}
+    for commune in Commune.objects.filter(departement_id__in=DEMO):
+        polygon = wkb.loads(bytes(commune.geom.wkb))
+        ref = commune.reference_point
+        _, _, metres = GEOD.inv(np.full(len(lon), ref.x), np.full(len(lat), ref.y), lon, lat)
+        best = int(np.argmin(metres))
+        inside = bool(shapely.intersects_xy(polygon, lon, lat).any())
+        result[commune.code] = (float(metres[best]), int(ids[best]), inside, metres)
+    return result
+
+
+@pytest.mark.parametrize("basis", ["mediators", "places"])
+def test_every_demo_commune_matches_an_independent_geodesic_computation(network, basis):
+    services.recompute()
+    expected = independent_coverage(basis)
+    stored = {
+        c.commune_id: c
+        for c in CommuneCoverage.objects.for_basis(basis).filter(commune_id__in=expected)
+    }
+    assert set(stored) == set(expected) and len(stored) == 384
+    for code, (distance, nearest_id, inside, metres) in expected.items():
+        row = stored[code]
+        assert abs(row.distance_m - distance) < 1.0, code
+        # The nearest place may differ only where two are equally near.
+        if row.nearest_place_id != nearest_id:
+            ids = [p[0] for p in independent_points(basis)]
+            assert abs(metres[ids.index(row.nearest_place_id)] - distance) < 1.0, code
+        assert row.has_place_inside == inside, code
+    for km in (5, 10, 20):
+        covered = set(
+            CommuneCoverage.objects.for_basis(basis)
+            .covered(km * 1000)
+            .filter(commune_id__in=expected)
+            .values_list("commune_id", flat=True)
+        )
+        assert covered == {
+            c for c, (d, _, inside, _) in expected.items() if inside or d <= km * 1000
+        }
+
+
+def test_only_real_mediation_points_count(network):
+    services.recompute()
+    counted = set(
+        CommuneCoverage.objects.for_basis("mediators").values_list("nearest_place_id", flat=True)
+    )
+    for town in ["digne", "barcelonnette", "gap", "saint-denis"]:
+        assert network[town].pk in counted
+    excluded = Place.objects.filter(nom__contains="Castellane") | Place.objects.filter(
+        nom__contains="Briançon"
+    )
+    excluded |= Place.objects.filter(nom__contains="Forcalquier") | Place.objects.filter(
+        nom__contains="Saint-Paul"
+    )
+    assert excluded.count() == 4
+    assert not counted & set(excluded.values_list("pk", flat=True))
+    # With basis "places", a place without a mediator counts, a closed one does not.
+    by_places = CommuneCoverage.objects.for_basis("places").get(commune_id="04209")  # Sisteron
+    assert by_places.nearest_place_id == network["sisteron"].pk and by_places.has_place_inside
+
+
+def test_reunion_is_measured_on_the_ellipsoid_not_lambert93(network):
+    services.recompute()
+    row = CommuneCoverage.objects.for_basis("mediators").get(commune_id="97416")  # Saint-Pierre
+    ref = Commune.objects.get(code="97416").reference_point
+    saint_denis = network["saint-denis"].location
+    _, _, metres = GEOD.inv(ref.x, ref.y, saint_denis.x, saint_denis.y)
+    assert row.nearest_place_id == network["saint-denis"].pk
+    assert abs(row.distance_m - metres) < 1.0
+    assert 40_000 < row.distance_m < 70_000
+
+
+def test_border_commune_of_04_is_covered_through_a_place_in_05(network):
+    services.recompute()
+    tallard = network["tallard"]
+    mediators = CommuneCoverage.objects.for_basis("mediators")
+    row = mediators.get(commune_id="04066")  # Curbans (04), 5.8 km from Tallard (05)
+    assert row.commune.departement_id == "04" and tallard.departement_code == "05"
+    assert row.nearest_place_id == tallard.pk
+    assert not row.has_place_inside and 5_000 < row.distance_m < 6_500
+    assert mediators.covered(10_000).filter(commune_id="04066").exists()
+    # Without the place across the border, Curbans is no longer covered at 10 km.
+    tallard.deleted_at = timezone.now()
+    tallard.save()
+    services.recompute()
+    assert mediators.uncovered(10_000).filter(commune_id="04066").exists()
+
+
+def test_recomputing_one_departement_keeps_the_others(network):
+    services.recompute()
+    before = CommuneCoverage.objects.for_basis("mediators").get(commune_id="97411")
+    services.recompute(departement="04")
+    assert CommuneCoverage.objects.filter(commune__departement_id="04").count() == 2 * 198
+    after = CommuneCoverage.objects.for_basis("mediators").get(commune_id="97411")
+    assert after.pk == before.pk
