@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+from .api import views as api
+
+app_name = "places"
+
+urlpatterns = [
+    path("api/v1/lieux/", api.PlaceListView.as_view(), name="api-list"),
+    path("api/v1/lieux/<int:pk>/", api.PlaceDetailView.as_view(), name="api-detail"),
+    path("lieux/", views.search, name="search"),
+    path("lieux/communes/", views.commune_suggestions, name="commune-suggestions"),
+    path("lieux/<int:pk>/", views.detail, name="detail"),
+    path("mon-reseau/<str:departement>/lieux/", views.departement_directory, name="departement"),
+]

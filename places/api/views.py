@@ -1,0 +1,206 @@
+"""``GET /api/v1/lieux/`` and ``GET /api/v1/lieux/<id>/``: thin views over the queryset methods.
+
+PostGIS writes the FeatureCollection text (one statement); one aggregate gives the page count,
+the ``Last-Modified`` date and the ETag, so a revalidation costs one query and answers 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.db.models import Count, Max
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_http_date_safe, urlencode
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotAcceptable, NotFound, ValidationError
+from rest_framework.renderers import BaseRenderer
+from rest_framework.views import APIView
+
+from geo_directory.geojson import MEDIA_TYPE
+
+from ..filters import MAX_PAGE_SIZE, MAX_RADIUS_KM, InvalidParameters, PlaceFilter
+from ..models import Place
+from ..querysets import LIST_FIELDS
+from .features import place_collection
+
+
+class GeoJSONRenderer(BaseRenderer):
+    """The views hand over finished GeoJSON text; this renderer only names the media type."""
+
+    media_type = MEDIA_TYPE
+    format = "geojson"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+class JSONAliasRenderer(GeoJSONRenderer):
+    media_type = "application/json"
+    format = "json"
+
+
+ERRORS = {
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description='Paramètre invalide : `{"error": "invalid_parameter", "parameters": '
+        '{"bbox": ["4 nombres séparés par des virgules attendus…"]}}`',
+    ),
+    503: OpenApiResponse(OpenApiTypes.OBJECT, description="Base de données indisponible."),
+}
+LIST_PARAMETERS = [
+    OpenApiParameter(
+        "bbox", str, description="minLon,minLat,maxLon,maxLat (WGS84) ; filtre exact."
+    ),
+    OpenApiParameter(
+        "near",
+        str,
+        description="lon,lat : lieux autour de ce point, du plus proche au plus lointain, "
+        "chacun avec `distance_m` (mètres sur l'ellipsoïde WGS84).",
+    ),
+    OpenApiParameter(
+        "radius_km",
+        float,
+        description=f"Rayon autour de `near`, défaut 20, au plus {MAX_RADIUS_KM}.",
+    ),
+    OpenApiParameter("departement", str, description="Code du département (04, 2A, 974…)."),
+    OpenApiParameter(
+        "code_insee", str, description="Code INSEE de la commune (anciens codes acceptés)."
+    ),
+    *[
+        OpenApiParameter(
+            name,
+            str,
+            many=True,
+            enum=list(values),
+            description="Valeur de la liste du standard ; répéter le paramètre ou séparer par |"
+            " ; un lieu est retenu s'il a au moins une des valeurs.",
+        )
+        for name, values in LIST_FIELDS.items()
+    ],
+    OpenApiParameter("ouvert_maintenant", bool, description="Seulement les lieux ouverts."),
+    OpenApiParameter("q", str, description="Nom, adresse, SIRET ou code postal (sans accents)."),
+    OpenApiParameter("page", int, description="Page, à partir de 1."),
+    OpenApiParameter(
+        "page_size", int, description=f"Lieux par page, défaut 100, au plus {MAX_PAGE_SIZE}."
+    ),
+    OpenApiParameter("format", str, enum=["geojson", "json"], description="json : même contenu."),
+]
+
+
+def invalid(errors: dict[str, str]) -> ValidationError:
+    return ValidationError({name: [reason] for name, reason in errors.items()})
+
+
+def not_modified(request, etag: str, last_modified) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return bool(since and last_modified and int(last_modified.timestamp()) <= since)
+
+
+def with_validators(response, etag: str, last_modified):
+    response["ETag"] = etag
+    if last_modified:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    response["Cache-Control"] = "public, max-age=0, must-revalidate"
+    return response
+
+
+class GeoJSONAPIView(APIView):
+    """Errors are plain JSON (``application/json``), whatever the negotiated GeoJSON type."""
+
+    renderer_classes = [GeoJSONRenderer, JSONAliasRenderer]
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONAliasRenderer()
+        self.request.accepted_media_type = JSONAliasRenderer.media_type
+        return response
+
+
+class PlaceListView(GeoJSONAPIView):
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except (Http404, NotAcceptable):
+            raise invalid({"format": "formats acceptés : geojson, json"}) from None
+
+    @extend_schema(
+        operation_id="lieux_list",
+        summary="Lieux d'inclusion numérique (GeoJSON RFC 7946)",
+        description="FeatureCollection paginée (`links` rel=next, `numberMatched`). Chaque Feature "
+        "a son `id` et les propriétés du standard national v1.0.2.",
+        parameters=LIST_PARAMETERS,
+        responses={
+            (200, MEDIA_TYPE): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="FeatureCollection"
+            ),
+            304: OpenApiResponse(description="Inchangé depuis l'ETag / la date envoyés."),
+            **ERRORS,
+        },
+    )
+    def get(self, request):
+        try:
+            search = PlaceFilter.from_query(request.query_params)
+        except InvalidParameters as exc:
+            raise invalid(exc.errors) from None
+        queryset = search.apply(Place.objects.public().located())
+        stats = queryset.order_by().aggregate(matched=Count("pk"), last=Max("updated_at"))
+        etag = self.etag(request, stats)
+        if not_modified(request, etag, stats["last"]):
+            return with_validators(HttpResponseNotModified(), etag, stats["last"])
+        start = (search.page - 1) * search.page_size
+        page = queryset[start : start + search.page_size]
+        returned = max(0, min(search.page_size, stats["matched"] - start))
+        members = {
+            "numberMatched": stats["matched"],
+            "numberReturned": returned,
+            "links": self.links(request, search, stats["matched"]),
+        }
+        text = place_collection(page, with_distance=search.near is not None, members=members)
+        response = HttpResponse(text, content_type=request.accepted_media_type or MEDIA_TYPE)
+        return with_validators(response, etag, stats["last"])
+
+    @staticmethod
+    def etag(request, stats) -> str:
+        last = stats["last"].isoformat() if stats["last"] else "-"
+        key = f"{request.get_full_path()}|{stats['matched']}|{last}"
+        return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+
+    @staticmethod
+    def links(request, search: PlaceFilter, matched: int) -> list[dict]:
+        def url(page: int) -> str:
+            query = request.query_params.copy()
+            query["page"] = str(page)
+            return request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
+
+        links = [{"rel": "self", "type": MEDIA_TYPE, "href": url(search.page)}]
+        if search.page * search.page_size < matched:
+            links.append({"rel": "next", "type": MEDIA_TYPE, "href": url(search.page + 1)})
+        if search.page > 1:
+            links.append({"rel": "prev", "type": MEDIA_TYPE, "href": url(search.page - 1)})
+        return links
+
+
+class PlaceDetailView(GeoJSONAPIView):
+    @extend_schema(
+        operation_id="lieux_retrieve",
+        summary="Un lieu (Feature GeoJSON)",
+        responses={
+            (200, MEDIA_TYPE): OpenApiResponse(OpenApiTypes.OBJECT, description="Feature"),
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="Lieu inconnu ou non public."),
+        },
+    )
+    def get(self, request, pk: int):
+        queryset = Place.objects.public().filter(pk=pk)
+        features = json.loads(place_collection(queryset))["features"]
+        if not features:
+            raise NotFound("Lieu inconnu ou non public.")
+        return HttpResponse(
+            json.dumps(features[0], ensure_ascii=False),
+            content_type=request.accepted_media_type or MEDIA_TYPE,
+        )

@@ -1,0 +1,168 @@
+"""Forms of the place pages. They parse the URL and turn it into the same ``PlaceFilter`` the
+API uses, so a page and the API answer a search the same way."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from django import forms
+from django.contrib.gis.geos import Point
+from django.db.models import F
+
+from geo_directory.territories.models import Commune, CommuneAlias
+
+from . import standard
+from .filters import PlaceFilter
+
+RADII_KM = (5, 10, 20, 30, 50, 100)
+DEFAULT_RADIUS_KM = 20
+PAGE_SIZE = 20
+CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+LABEL_RE = re.compile(r"^(?P<nom>.+?)\s*\((?P<dep>\d{2}|2[AB]|97\d)\)$")
+
+FILTER_FIELDS = {
+    "services": ("Services", standard.SERVICES),
+    "publics_specifiquement_adresses": ("Publics", standard.PUBLICS_SPECIFIQUEMENT_ADRESSES),
+    "prise_en_charge_specifique": (
+        "Prise en charge spécifique",
+        standard.PRISE_EN_CHARGE_SPECIFIQUE,
+    ),
+    "frais_a_charge": ("Frais", standard.FRAIS_A_CHARGE),
+    "dispositif_programmes_nationaux": (
+        "Dispositifs et programmes",
+        standard.DISPOSITIF_PROGRAMMES_NATIONAUX,
+    ),
+    "modalites_accompagnement": ("Accompagnement", standard.MODALITES_ACCOMPAGNEMENT),
+}
+
+
+def suggestion_label(commune: Commune) -> str:
+    return f"{commune.nom} ({commune.departement_id})"
+
+
+def find_commune(text: str) -> Commune | None:
+    """The commune meant by a name, "Name (04)", a postal code or an INSEE code (old ones too)."""
+    text = " ".join(text.split())
+    communes = Commune.objects.filter(reference_point__isnull=False)
+    if CODE_RE.match(text.upper()):
+        current = CommuneAlias.objects.current_code(text)
+        found = communes.filter(code=current).first() if current else None
+        return (
+            found or communes.filter(codes_postaux__contains=[text]).order_by("-population").first()
+        )
+    label = LABEL_RE.match(text)
+    if label:
+        communes = communes.filter(departement_id=label["dep"])
+        text = label["nom"]
+    exact = communes.filter(nom__unaccent__iexact=text).order_by("-population").first()
+    return exact or communes.search(text).first()
+
+
+class SearchForm(forms.Form):
+    commune = forms.CharField(
+        label="Commune, code postal ou code INSEE",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "list": "commune-suggestions",
+                "placeholder": "Barcelonnette",
+            }
+        ),
+    )
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    rayon = forms.TypedChoiceField(
+        label="Rayon",
+        choices=[(r, f"{r} km") for r in RADII_KM],
+        coerce=int,
+        initial=DEFAULT_RADIUS_KM,
+        required=False,
+    )
+    ouvert_maintenant = forms.BooleanField(label="Ouvert maintenant", required=False)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (label, values) in FILTER_FIELDS.items():
+            self.fields[name] = forms.MultipleChoiceField(
+                label=label,
+                choices=[(v, v) for v in values],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        self.commune_found: Commune | None = None
+
+    def filter_fields(self):
+        return [self[name] for name in FILTER_FIELDS]
+
+    def clean(self):
+        data = super().clean()
+        lon, lat = data.get("lon"), data.get("lat")
+        if lon is not None and lat is not None:
+            if not (math.isfinite(lon) and math.isfinite(lat)):
+                raise forms.ValidationError("Position invalide.")
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise forms.ValidationError("Position hors des limites (longitude, latitude).")
+            data["origin"] = Point(lon, lat, srid=4326)
+        elif data.get("commune"):
+            commune = find_commune(data["commune"])
+            if commune is None:
+                self.add_error("commune", f"Aucune commune ne correspond à « {data['commune']} ».")
+                return data
+            self.commune_found = commune
+            data["origin"] = commune.reference_point
+        data["rayon"] = data.get("rayon") or DEFAULT_RADIUS_KM
+        return data
+
+    @property
+    def origin(self) -> Point | None:
+        return self.cleaned_data.get("origin") if self.is_valid() else None
+
+    def place_filter(self) -> PlaceFilter:
+        data = self.cleaned_data
+        return PlaceFilter(
+            near=data["origin"],
+            radius_km=data["rayon"],
+            lists={name: data[name] for name in FILTER_FIELDS if data.get(name)},
+            open_now=data.get("ouvert_maintenant", False),
+        )
+
+    def active_filter_count(self) -> int:
+        if not self.is_bound or not self.is_valid():
+            return 0
+        data = self.cleaned_data
+        return sum(len(data.get(name) or []) for name in FILTER_FIELDS) + bool(
+            data.get("ouvert_maintenant")
+        )
+
+
+class DirectoryForm(forms.Form):
+    """The coordinators' directory of a département: text search, commune, sort."""
+
+    SORTS = {"nom": ("nom", "id"), "maj": (F("date_maj").desc(nulls_last=True), "nom", "id")}
+
+    q = forms.CharField(label="Rechercher", max_length=100, required=False)
+    commune = forms.ChoiceField(label="Commune", required=False)
+    tri = forms.ChoiceField(
+        label="Trier par",
+        choices=[("nom", "Nom"), ("maj", "Date de mise à jour")],
+        required=False,
+    )
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+    def __init__(self, *args, communes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].choices = [("", "Toutes les communes")] + [
+            (c.code, c.nom) for c in communes
+        ]
+
+    def apply(self, queryset):
+        data = self.cleaned_data
+        if data.get("q"):
+            queryset = queryset.search(data["q"])
+        if data.get("commune"):
+            queryset = queryset.in_commune(data["commune"])
+        return queryset.order_by(*self.SORTS[data.get("tri") or "nom"])

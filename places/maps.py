@@ -1,0 +1,98 @@
+"""folium maps served entirely by the project: vendored Leaflet assets, tile URL from settings.
+
+Reusable by any app::
+
+    from places import maps
+    fmap = maps.base_map(center=(44.09, 6.24), zoom=10)
+    cluster = maps.marker_cluster().add_to(fmap)
+    folium.Marker((44.09, 6.24), tooltip="Digne-les-Bains").add_to(cluster)
+    context["map"] = maps.embed(fmap)   # {"header", "html", "script", "name"}
+
+In the template: ``{{ map.header|safe }}`` in ``<head>``, ``{{ map.html|safe }}`` where the map
+goes and ``{{ map.script|safe }}`` (a ``<script>`` element) at the end of ``<body>``.
+"""
+
+from __future__ import annotations
+
+import folium
+from branca.element import CssLink, JavascriptLink
+from django.conf import settings
+from django.templatetags.static import static
+from folium.plugins import MarkerCluster
+
+LEAFLET = "vendor/leaflet-1.9.4/"
+MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3/"
+FRANCE = (46.6, 2.4)
+
+
+def leaflet_js() -> list[tuple[str, str]]:
+    return [("leaflet", static(LEAFLET + "leaflet.js"))]
+
+
+def leaflet_css() -> list[tuple[str, str]]:
+    return [("leaflet_css", static(LEAFLET + "leaflet.css"))]
+
+
+def base_map(center=FRANCE, zoom: int = 6, **options) -> folium.Map:
+    """A folium map with local Leaflet and the project's tile layer (``MAP_TILES_URL``)."""
+    fmap = folium.Map(
+        location=list(center),
+        zoom_start=zoom,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        **options,
+    )
+    fmap.default_js = leaflet_js()
+    fmap.default_css = leaflet_css()
+    folium.TileLayer(
+        tiles=settings.MAP_TILES_URL,
+        attr=settings.MAP_TILES_ATTRIBUTION,
+        name="Fond de carte",
+        max_zoom=19,
+    ).add_to(fmap)
+    return fmap
+
+
+def marker_cluster(**options) -> MarkerCluster:
+    """A MarkerCluster whose JS/CSS are the vendored Leaflet.markercluster files."""
+    cluster = MarkerCluster(**options)
+    cluster.default_js = [("markerclusterjs", static(MARKERCLUSTER + "leaflet.markercluster.js"))]
+    cluster.default_css = [
+        ("markerclustercss", static(MARKERCLUSTER + "MarkerCluster.css")),
+        ("markerclusterdefaultcss", static(MARKERCLUSTER + "MarkerCluster.Default.css")),
+    ]
+    return cluster
+
+
+def fit(fmap: folium.Map, points: list[tuple[float, float]], padding: int = 30):
+    """Frame ``points`` ((lat, lon) pairs); a single point keeps the map's zoom."""
+    if len(points) > 1:
+        lats = [p[0] for p in points]
+        lons = [p[1] for p in points]
+        fmap.fit_bounds(
+            [[min(lats), min(lons)], [max(lats), max(lons)]], padding=(padding, padding)
+        )
+    return fmap
+
+
+def embed(fmap: folium.Map) -> dict[str, str]:
+    """The parts of a rendered folium map, to place in a Django template.
+
+    folium's own page header (a viewport that blocks zooming, ``html, body`` at 100 % height) is
+    meant for a standalone page; only the vendored script and style links are kept, the page's
+    CSS sizes the map (``.map-frame``).
+    """
+    root = fmap.get_root()
+    root.render()
+    links = [
+        child.render()
+        for child in root.header._children.values()
+        if isinstance(child, JavascriptLink | CssLink)
+    ]
+    return {
+        "name": fmap.get_name(),
+        "header": "\n".join(links),
+        "html": root.html.render(),
+        "script": "<script>\n" + root.script.render() + "\n</script>",
+    }

@@ -1,0 +1,209 @@
+"""Place pages (French): the public search, a place's sheet, a département's directory.
+
+Views only parse the URL (forms), call the queryset methods and render.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import folium
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from geo_directory.territories.models import Commune, Departement
+
+from . import maps, standard
+from .api.features import STANDARD_FIELDS
+from .forms import FILTER_FIELDS, PAGE_SIZE, DirectoryForm, SearchForm, suggestion_label
+from .models import Place
+from .opening_hours import readable_week, today_hours
+
+STALE_AFTER = timedelta(days=365)
+ZOOM_FOR_RADIUS_KM = {5: 12, 10: 11, 20: 10, 30: 9, 50: 9, 100: 8}
+
+
+def distance_text(metres: float) -> str:
+    """French decimal comma, kilometres: "1,2 km"."""
+    return f"{metres / 1000:.1f}".replace(".", ",") + " km"
+
+
+def query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def results_map(places, origin, radius_km: int) -> dict:
+    fmap = maps.base_map((origin.y, origin.x), ZOOM_FOR_RADIUS_KM.get(radius_km, 10))
+    folium.Circle(
+        (origin.y, origin.x),
+        radius=radius_km * 1000,
+        color="#000091",
+        weight=1,
+        fill=False,
+        tooltip=f"Rayon de {radius_km} km",
+    ).add_to(fmap)
+    cluster = maps.marker_cluster(name="Lieux").add_to(fmap)
+    for place in places:
+        popup = format_html(
+            '<strong><a href="{}">{}</a></strong><br>{}<br>{} {}<br>à {}',
+            reverse("places:detail", args=[place.pk]),
+            place.nom,
+            place.adresse,
+            place.code_postal,
+            place.commune,
+            place.distance_text,
+        )
+        folium.Marker(
+            (place.location.y, place.location.x),
+            popup=folium.Popup(popup, max_width=280),
+            tooltip=place.nom,
+            place_id=place.pk,
+        ).add_to(cluster)
+    maps.fit(fmap, [(p.location.y, p.location.x) for p in places] + [(origin.y, origin.x)])
+    return {**maps.embed(fmap), "cluster": cluster.get_name()}
+
+
+@require_GET
+def search(request):
+    """/lieux/: places around a commune or the user's position, nearest first."""
+    form = SearchForm(request.GET or None)
+    context = {"form": form, "filter_fields": FILTER_FIELDS}
+    if form.is_bound and form.is_valid() and form.origin is not None:
+        data = form.cleaned_data
+        place_filter = form.place_filter()
+        queryset = place_filter.apply(Place.objects.public().located())
+        page = Paginator(queryset, PAGE_SIZE).get_page(data.get("page") or 1)
+        places = list(page.object_list)
+        for place in places:
+            place.distance_text = distance_text(place.distance.m)
+            place.today = today_hours(place.horaires, place.departement_code)
+        api_query = {
+            "near": f"{form.origin.x:.6f},{form.origin.y:.6f}",
+            "radius_km": data["rayon"],
+            **place_filter.lists,
+        }
+        if place_filter.open_now:
+            api_query["ouvert_maintenant"] = "true"
+        context.update(
+            searched=True,
+            page=page,
+            places=places,
+            commune=form.commune_found,
+            radius_km=data["rayon"],
+            map=results_map(places, form.origin, data["rayon"]),
+            query=query_without_page(request),
+            api_url="/api/v1/lieux/?" + urlencode(api_query, doseq=True),
+        )
+    return render(request, "places/search.html", context)
+
+
+@require_GET
+def commune_suggestions(request):
+    """Suggestions as you type: communes by name, postal code or INSEE code (JSON)."""
+    text = request.GET.get("q", "")[:100].strip()
+    if len(text) < 2:
+        return JsonResponse({"results": []})
+    communes = Commune.objects.search(text).filter(reference_point__isnull=False)[:10]
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "code": c.code,
+                    "nom": c.nom,
+                    "departement": c.departement_id,
+                    "codes_postaux": c.codes_postaux,
+                    "label": suggestion_label(c),
+                }
+                for c in communes
+            ]
+        }
+    )
+
+
+def completion(place: Place) -> int:
+    """Share of the standard's 32 fields this place fills, in percent (id and position count)."""
+    filled = 1 + 2 * (place.location is not None)  # id, latitude, longitude
+    filled += sum(1 for name in STANDARD_FIELDS if getattr(place, name) not in ("", None, []))
+    return round(100 * filled / (len(STANDARD_FIELDS) + 3))
+
+
+def sheet_rows(place: Place) -> list[tuple[str, object]]:
+    """Every other field of the standard, labelled in plain French (empty ones left out)."""
+    rows = [
+        ("Présentation", place.presentation_detail),
+        ("Type de structure", [standard.TYPOLOGIES.get(c, c) for c in place.typologie]),
+        ("Structure parente", place.structure_parente),
+        ("Publics accueillis en particulier", place.publics_specifiquement_adresses),
+        ("Prise en charge spécifique", place.prise_en_charge_specifique),
+        ("Frais à charge", place.frais_a_charge),
+        ("Accompagnement", place.modalites_accompagnement),
+        ("Dispositifs et programmes nationaux", place.dispositif_programmes_nationaux),
+        ("Formations et labels", place.formations_labels + place.autres_formations_labels),
+        ("Itinérance", place.itinerance),
+        ("SIRET / RNA", place.pivot),
+        ("Source des données", place.source),
+    ]
+    return [
+        (label, ", ".join(value) if isinstance(value, list) else value)
+        for label, value in rows
+        if value
+    ]
+
+
+@require_GET
+def detail(request, pk: int):
+    """/lieux/<id>/: a place's sheet, printable."""
+    place = get_object_or_404(Place.objects.public(), pk=pk)
+    updated = place.date_maj
+    stale = bool(updated and timezone.localdate() - updated > STALE_AFTER)
+    small_map = None
+    if place.location is not None:
+        fmap = maps.base_map((place.location.y, place.location.x), 15, scroll_wheel_zoom=False)
+        folium.Marker((place.location.y, place.location.x), tooltip=place.nom).add_to(fmap)
+        small_map = maps.embed(fmap)
+    context = {
+        "place": place,
+        "week": readable_week(place.horaires, place.departement_code),
+        "rows": sheet_rows(place),
+        "completion": completion(place),
+        "stale": stale,
+        "map": small_map,
+        "no_public": not place.receives_public,
+        "departement": Departement.objects.filter(code=place.departement_code).first(),
+    }
+    return render(request, "places/detail.html", context)
+
+
+@require_GET
+def departement_directory(request, departement: str):
+    """/mon-reseau/<departement>/lieux/: the coordinators' directory, 20 per page."""
+    dep = get_object_or_404(Departement, code=departement.upper())
+    places = Place.objects.public().in_departement(dep.code)
+    communes = Commune.objects.filter(
+        code__in=places.values("commune_actuelle_id").distinct()
+    ).order_by("nom")
+    form = DirectoryForm(request.GET or None, communes=communes)
+    if form.is_bound and not form.is_valid():
+        queryset = places.none()
+    elif form.is_bound:
+        queryset = form.apply(places)
+    else:
+        queryset = places.order_by("nom", "id")
+    page_number = form.cleaned_data.get("page") if form.is_bound and form.is_valid() else 1
+    page = Paginator(queryset.select_related("commune_actuelle"), PAGE_SIZE).get_page(page_number)
+    context = {
+        "departement": dep,
+        "form": form,
+        "page": page,
+        "total": places.count(),
+        "query": query_without_page(request),
+    }
+    return render(request, "places/departement.html", context)
