@@ -17,7 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from geo_directory.progress import progress
+from geo_directory.territories.models import CommuneAlias
 
+from ..cleaning import departement_from_codes
 from ..models import Place
 from .clean_record import clean_record
 from .locate import (
@@ -126,7 +128,7 @@ class PlaceImporter:
 
     def unique_ids(self, records: list[RawRecord]) -> list[RawRecord]:
         """Ids must be unique in a file. When producers of one file reuse an id (data·inclusion:
-        "12" from dora and "12" from siao), the producer prefixes it; an exact repeat is rejected."""
+        "12" from dora and from siao), the producer prefixes it; an exact repeat is rejected."""
         by_id: dict[str, list[RawRecord]] = {}
         for record in records:
             by_id.setdefault(record.source_id, []).append(record)
@@ -171,9 +173,14 @@ class PlaceImporter:
                 self.report.warn(record, "code_insee", code, "code INSEE inconnu du COG : ignoré")
                 values["code_insee"] = ""
             elif current != code:
-                kind = territory.alias_kinds.get(code, "ancien code")
+                kind = territory.alias_kinds.get(code, "ancien")
+                label = CommuneAlias.Kind(kind).label
                 self.report.clean(
-                    record, "code_insee", code, f"code de {kind} → commune actuelle {current}"
+                    record,
+                    "code_insee",
+                    code,
+                    f"code d'une commune fusionnée ou d'un arrondissement : {code} ({label})"
+                    f" → commune actuelle {current}",
                 )
                 values["code_insee"] = current
         if lonlat is None and not values["code_insee"] and not values["code_postal"]:
@@ -231,8 +238,6 @@ class PlaceImporter:
             self.place(candidate, territory, at_point.get(index), dep_at_point.get(index))
 
     def place(self, candidate: Candidate, territory: Territory, point_code, point_dep):
-        from ..cleaning import departement_from_codes
-
         record, values = candidate.record, candidate.values
         code, postal = values["code_insee"], values["code_postal"]
         code_dep = departement_from_codes(code, postal)
@@ -245,8 +250,8 @@ class PlaceImporter:
                     record,
                     "latitude",
                     f"{lat}, {lon}",
-                    f"point au centre de la France (géocodage par défaut ?) pour une adresse"
-                    f" du {code_dep} : gardé, commune prise du point",
+                    "point au centre de la France (géocodage par défaut ?) : adresse du"
+                    f" {code_dep}, point gardé, commune prise du point",
                 )
             if point_code:
                 commune = point_code
@@ -256,23 +261,26 @@ class PlaceImporter:
                         record,
                         "code_insee",
                         code,
-                        f"le point tombe dans {territory.communes[point_code]['nom']}"
-                        f" ({point_code}) : commune prise du point",
+                        "le point tombe dans une autre commune que son code INSEE : "
+                        f"{territory.communes[point_code]['nom']} ({point_code}),"
+                        " commune prise du point",
                     )
                 elif not code and code_dep and code_dep != point_dep:
                     self.report.warn(
                         record,
                         "code_postal",
                         postal,
-                        f"le point tombe dans {territory.communes[point_code]['nom']}"
-                        f" ({point_code}, {point_dep}) : commune prise du point",
+                        "le point tombe dans un autre département que son code postal : "
+                        f"{territory.communes[point_code]['nom']} ({point_code}),"
+                        " commune prise du point",
                     )
             elif point_dep and code_dep and point_dep != code_dep:
                 self.report.warn(
                     record,
                     "code_insee" if code else "code_postal",
                     code or postal,
-                    f"le point tombe dans le département {point_dep} : département pris du point",
+                    "le point tombe dans un autre département que son code : "
+                    f"{point_dep}, département pris du point",
                 )
             elif code and code in territory.communes:
                 commune = code
@@ -290,7 +298,7 @@ class PlaceImporter:
                         record,
                         "code_postal",
                         postal,
-                        f"code postal de plusieurs communes : {commune} retenue",
+                        f"code postal de plusieurs communes : {commune} retenue (la plus peuplée)",
                     )
             if commune and territory.communes[commune]["point"]:
                 values["location"] = territory.communes[commune]["point"]
@@ -299,8 +307,8 @@ class PlaceImporter:
                     record,
                     "latitude",
                     "",
-                    f"sans coordonnées : placé au point de référence de"
-                    f" {territory.communes[commune]['nom']} ({commune})",
+                    "sans coordonnées, placé au point de référence de la commune : "
+                    f"{territory.communes[commune]['nom']} ({commune})",
                 )
             else:
                 values["location"] = None
@@ -308,8 +316,8 @@ class PlaceImporter:
                     record,
                     "latitude",
                     "",
-                    "sans coordonnées et commune non chargée : gardé sans position"
-                    f" (département {code_dep or 'inconnu'})",
+                    "sans coordonnées et commune non chargée, gardé sans position : "
+                    f"département {code_dep or 'inconnu'}",
                 )
             values["departement_code"] = (
                 territory.communes[commune]["departement"] if commune else code_dep

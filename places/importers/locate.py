@@ -7,7 +7,10 @@ loaded commune holds. No per-row query.
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db import connection
+from django.db.models import Q
 
 from geo_directory.territories.models import Commune, CommuneAlias, Departement
 
@@ -77,8 +80,6 @@ class Territory:
 
     def load_communes(self, codes: set[str], postal_codes: set[str]):
         """Loaded communes with those codes or postal codes (one query)."""
-        from django.db.models import Q
-
         rows = Commune.objects.filter(
             Q(code__in=codes) | Q(codes_postaux__overlap=sorted(postal_codes))
         ).values("code", "departement_id", "nom", "reference_point", "codes_postaux", "population")
@@ -112,7 +113,5 @@ class Territory:
 
 
 def _fold(name: str) -> str:
-    import unicodedata
-
     name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode()
     return "".join(ch for ch in name.lower() if ch.isalnum())

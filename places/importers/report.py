@@ -94,7 +94,7 @@ class ImportReport:
                     f"  ligne {issue.line} [id {issue.source_id}] {issue.field} = "
                     f"« {issue.value[:60]} » : {issue.reason}"
                 )
-            if len(issues) > details:
+            if details and len(issues) > details:
                 out.append(f"  ... et {len(issues) - details} autres (--report FICHIER les liste)")
         return out
 

@@ -49,10 +49,10 @@ PUBLICS_V0 = {
         "prise_en_charge_specifique",
         "Handicaps mentaux",
     ),
-    "Handicaps psychiques : troubles psychiatriques donnant lieu à des atteintes comportementales": (
-        "prise_en_charge_specifique",
-        "Handicaps mentaux",
-    ),
+    (
+        "Handicaps psychiques : troubles psychiatriques donnant lieu à des atteintes"
+        " comportementales"
+    ): ("prise_en_charge_specifique", "Handicaps mentaux"),
     "Handicaps moteurs : déficiences limitant les capacités motrices": (
         "prise_en_charge_specifique",
         "Handicaps moteurs",

@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from geo_directory import demo
+from places.importers.demo import demo_files as place_demo_files
 
 
 class Command(BaseCommand):
@@ -12,3 +13,6 @@ class Command(BaseCommand):
         call_command(
             "import_territories", *demo.territory_arguments(), verbosity=0, stdout=self.stdout
         )
+        self.stdout.write("==> Lieux : extraits des cinq sources (fixtures/places/)")
+        for path, source in place_demo_files():
+            call_command("import_places", str(path), source=source, verbosity=0, stdout=self.stdout)

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         except DataFileError as exc:
             raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
         finally:
-            for line in importer.report.lines():
+            for line in importer.report.lines(details=10 if options["verbosity"] >= 1 else 0):
                 self.stdout.write(line)
             if options["report"]:
                 options["report"].write_text(importer.report.to_json(), encoding="utf-8")
