@@ -95,6 +95,13 @@ class ActorQuerySet(models.QuerySet):
     def with_current_activity(self):
         return self.filter(Exists(_current_activities().filter(actor=OuterRef("pk"))))
 
+    def active(self):
+        """With a current place of activity or a current job."""
+        return self.filter(
+            Exists(_current_activities().filter(actor=OuterRef("pk")))
+            | Exists(_current_employments().filter(actor=OuterRef("pk")))
+        )
+
     def active_mediators(self):
         """Validated, not deleted mediators with at least one current place of activity."""
         return self.validated().mediators().with_current_activity()

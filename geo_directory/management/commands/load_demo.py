@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from actors import demo as actors_demo
 from geo_directory import demo
 from places.importers.demo import demo_files as place_demo_files
 
@@ -16,3 +17,5 @@ class Command(BaseCommand):
         self.stdout.write("==> Lieux : extraits des cinq sources (fixtures/places/)")
         for path, source in place_demo_files():
             call_command("import_places", str(path), source=source, verbosity=0, stdout=self.stdout)
+        self.stdout.write("==> Acteurs FICTIFS de 04 et 05 (fixtures/actors/) et comptes de démo")
+        actors_demo.load(self.stdout)

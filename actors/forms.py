@@ -1,0 +1,82 @@
+"""Forms of the actors' pages: they parse and validate input, views only call them."""
+
+from django import forms
+
+from geo_directory.territories.models import Commune
+from places.models import Place
+
+from .models import Actor, Role
+
+SORTS = [("az", "Nom de A à Z"), ("za", "Nom de Z à A")]
+
+
+class DirectoryFilterForm(forms.Form):
+    """The annuaire's filters, all in the URL; communes and places are those of the département."""
+
+    q = forms.CharField(label="Rechercher un nom", required=False, max_length=100)
+    role = forms.ChoiceField(
+        label="Rôle", required=False, choices=[("", "Tous les rôles"), *Role.choices]
+    )
+    commune = forms.ModelChoiceField(
+        label="Commune", required=False, queryset=Commune.objects.none(), empty_label="Toutes"
+    )
+    lieu = forms.ModelChoiceField(
+        label="Lieu d'activité", required=False, queryset=Place.objects.none(), empty_label="Tous"
+    )
+    tri = forms.ChoiceField(label="Trier", required=False, choices=SORTS)
+
+    def __init__(self, *args, communes, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commune"].queryset = communes
+        self.fields["lieu"].queryset = places
+        self.fields["commune"].error_messages["invalid_choice"] = (
+            "Cette commune n'a pas d'acteur dans le département."
+        )
+        self.fields["lieu"].error_messages["invalid_choice"] = (
+            "Ce lieu n'a pas d'acteur dans le département."
+        )
+
+    def filter(self, actors):
+        data = self.cleaned_data
+        if data.get("q"):
+            actors = actors.search(data["q"])
+        if data.get("role"):
+            actors = actors.with_role(data["role"])
+        if data.get("commune"):
+            actors = actors.working_in_commune(data["commune"].code)
+        if data.get("lieu"):
+            actors = actors.working_at(data["lieu"].pk)
+        return actors.sorted(data.get("tri") or "az")
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        label="Adresse électronique du médiateur",
+        error_messages={"invalid": "Saisissez une adresse électronique valide."},
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Actor
+        fields = ["first_name", "last_name", "email", "phone", "visibility_consent"]
+        help_texts = {
+            "phone": "Format international, par exemple +33492301234.",
+            "visibility_consent": (
+                "Cochez pour apparaître dans l'annuaire public avec vos coordonnées "
+                "professionnelles. Sans cette case, le public ne voit aucune trace de vous."
+            ),
+        }
+
+
+class AddActivityForm(forms.Form):
+    place = forms.ModelChoiceField(
+        label="Lieu", queryset=Place.objects.none(), empty_label="Choisissez un lieu"
+    )
+    start_date = forms.DateField(
+        label="Depuis le", widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+
+    def __init__(self, *args, places, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].queryset = places

@@ -1,0 +1,236 @@
+"""Pages for logged-in people: a coordinator's team ("Mon équipe") and a mediator's profile.
+
+Every change is a POST with CSRF that redirects with a message; who may do it is asked of
+``permissions.py``, the change itself is done by ``services.py``.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from places.models import Place
+
+from . import permissions, services
+from .forms import AddActivityForm, InviteForm, ProfileForm
+from .models import Activity, Actor, Invitation
+from .querysets import mediators_outside_team
+
+
+def friendly_403(view):
+    """A refused action shows a French page saying why (status 403), not a bare error."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as error:
+            message = str(error) or "Vous n'avez pas le droit de faire cette action."
+            return render(request, "actors/forbidden.html", {"message": message}, status=403)
+
+    return wrapper
+
+
+def _coordinator(request) -> Actor:
+    coordinator = permissions.coordinator_of(request.user)
+    if coordinator is None:
+        raise PermissionDenied("Cette page est réservée aux coordinateurs.")
+    return coordinator
+
+
+def _back(request, default: str):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+@login_required
+@friendly_403
+def team(request):
+    coordinator = _coordinator(request)
+    outside = list(mediators_outside_team(coordinator).with_place_count()[:50])
+    pending_emails = set(
+        coordinator.invitations.filter(status=Invitation.Status.SENT).values_list(
+            "email", flat=True
+        )
+    )
+    for mediator in outside:
+        mediator.invitation_pending = (mediator.email or "").lower() in pending_emails
+        if mediator.distance_m is not None:
+            mediator.distance_km = mediator.distance_m / 1000
+    context = {
+        "coordinator": coordinator,
+        "members": services.team_members(coordinator),
+        "invitations": coordinator.invitations.select_related("actor").order_by(
+            "status", "-created_at"
+        ),
+        "outside": outside,
+        "invite_form": InviteForm(),
+        "territory": ", ".join(
+            [str(d) for d in coordinator.territory_departements.all()]
+            + [str(c) for c in coordinator.territory_communes.all()]
+        ),
+    }
+    return render(request, "actors/team.html", context)
+
+
+@login_required
+@friendly_403
+@require_POST
+def invite(request):
+    coordinator = _coordinator(request)
+    actor = None
+    actor_id = request.POST.get("actor", "")
+    if actor_id:
+        actor = Actor.objects.alive().filter(pk=actor_id).first() if actor_id.isdigit() else None
+        if actor is None or not permissions.can_invite(request.user, actor):
+            messages.error(request, "Ce médiateur ne peut pas être invité dans votre équipe.")
+            return _back(request, "actors:team")
+    else:
+        form = InviteForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.errors["email"][0])
+            return _back(request, "actors:team")
+    try:
+        invitation = services.invite(coordinator, email=request.POST.get("email", ""), actor=actor)
+    except services.TeamError as error:
+        messages.error(request, str(error))
+    else:
+        who = actor.full_name if actor else invitation.email
+        messages.success(request, f"Invitation envoyée à {who}.")
+    return _back(request, "actors:team")
+
+
+@login_required
+@friendly_403
+@require_POST
+def remove(request, pk):
+    coordinator = _coordinator(request)
+    member = get_object_or_404(Actor, pk=pk)
+    if not permissions.can_remove(request.user, member):
+        raise PermissionDenied("Cette personne ne fait pas partie de votre équipe.")
+    services.remove(coordinator, member)
+    messages.success(request, f"{member.full_name} ne fait plus partie de votre équipe.")
+    return _back(request, "actors:team")
+
+
+@login_required
+@friendly_403
+def export_team(request):
+    if not permissions.can_export_team(request.user):
+        raise PermissionDenied("L'export est réservé aux coordinateurs.")
+    coordinator = _coordinator(request)
+    response = HttpResponse(
+        services.export_team_csv(coordinator), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="mon-equipe-{stamp}.csv"'
+    return response
+
+
+def _my_actor(request) -> Actor:
+    actor = permissions.actor_of(request.user)
+    if actor is None:
+        raise PermissionDenied("Aucune fiche d'acteur n'est liée à ce compte.")
+    return actor
+
+
+def _places_for(actor: Actor):
+    """Places offered when adding a place of activity: those of the départements where the
+    person already works or is employed, else every public place."""
+    departements = Place.objects.filter(
+        Q(activities__actor=actor) | Q(employments__actor=actor)
+    ).values_list("departement_code", flat=True)
+    places = Place.objects.public()
+    codes = {code for code in departements if code}
+    return places.filter(departement_code__in=codes) if codes else places
+
+
+@login_required
+@friendly_403
+def profile(request):
+    actor = _my_actor(request)
+    form = ProfileForm(request.POST or None, instance=actor)
+    if request.method == "POST":
+        if not permissions.can_edit_profile(request.user, actor):
+            raise PermissionDenied("Seule la personne elle-même modifie son profil.")
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Votre profil est enregistré.")
+            return redirect("actors:profile")
+        messages.error(request, "Le profil n'est pas enregistré : corrigez les champs signalés.")
+    activities = actor.activities.select_related("place").order_by("end_date", "place__nom")
+    context = {
+        "actor": actor,
+        "form": form,
+        "activity_form": AddActivityForm(places=_places_for(actor)),
+        "current_activities": activities.current(),
+        "past_activities": activities.past(),
+        "invitations": services.pending_invitations_for(actor),
+    }
+    return render(request, "actors/profile.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@friendly_403
+@require_POST
+def add_activity(request):
+    actor = _my_actor(request)
+    form = AddActivityForm(request.POST, places=_places_for(actor))
+    if not form.is_valid():
+        messages.error(request, "Choisissez un lieu de la liste et une date valide.")
+        return redirect("actors:profile")
+    place = form.cleaned_data["place"]
+    if actor.activities.current().filter(place=place).exists():
+        messages.warning(request, f"Vous êtes déjà en activité à {place.nom}.")
+        return redirect("actors:profile")
+    start = form.cleaned_data["start_date"] or timezone.localdate()
+    if start > timezone.localdate():
+        messages.error(request, "La date de début ne peut pas être dans le futur.")
+        return redirect("actors:profile")
+    Activity.objects.create(actor=actor, place=place, start_date=start)
+    messages.success(request, f"{place.nom} ajouté à vos lieux d'activité.")
+    return redirect("actors:profile")
+
+
+@login_required
+@friendly_403
+@require_POST
+def end_activity(request, pk):
+    actor = _my_actor(request)
+    activity = get_object_or_404(actor.activities.current(), pk=pk)
+    Activity.objects.filter(pk=activity.pk).end()
+    messages.success(
+        request, f"Activité à {activity.place.nom} terminée (gardée dans l'historique)."
+    )
+    return redirect("actors:profile")
+
+
+@login_required
+@friendly_403
+@require_POST
+def answer_invitation(request, pk):
+    actor = _my_actor(request)
+    invitation = get_object_or_404(services.pending_invitations_for(actor), pk=pk)
+    accept = request.POST.get("answer") == "accept"
+    try:
+        services.answer(invitation, actor, accept=accept)
+    except services.TeamError as error:
+        messages.error(request, str(error))
+    else:
+        coordinator = invitation.coordinator.full_name
+        messages.success(
+            request,
+            f"Vous avez rejoint l'équipe de {coordinator}."
+            if accept
+            else f"Invitation de {coordinator} refusée.",
+        )
+    return redirect("actors:profile")
