@@ -13,4 +13,7 @@ urlpatterns = [
     path("", include("places.urls")),
     path("", include("actors.urls")),
     path("", include("coverage.urls")),
+    path("", include("ogc.api_docs")),
+    path("", include("ogc.urls")),
+    path("", include("tiles.urls")),
 ]

@@ -58,12 +58,15 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "corsheaders",
     "geo_directory",
     "geo_directory.territories",
     "places",
     "actors",
     "coverage",
+    "ogc",
+    "tiles",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +158,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Lieux d'inclusion numérique, acteurs et couverture des communes.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc served from our static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 CORS_URLS_REGEX = r"^/(api|ogc|tiles)/.*$"

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ogc"
+
+urlpatterns = [
+    path("ogc/", views.landing, name="landing"),
+    path("ogc/conformance", views.conformance, name="conformance"),
+    path("ogc/api", views.openapi, name="openapi"),
+    path("ogc/collections", views.collections, name="collections"),
+    path("ogc/collections/<slug:collection_id>", views.collection, name="collection"),
+    path("ogc/collections/<slug:collection_id>/items", views.items, name="items"),
+    path(
+        "ogc/collections/<slug:collection_id>/items/<str:feature_id>",
+        views.item,
+        name="item",
+    ),
+]

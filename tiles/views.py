@@ -1,0 +1,86 @@
+"""Vector tiles, their TileJSON documents and the national coverage map."""
+
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from . import versions
+from .cache import get_or_render
+from .layers import LAYERS, TileOutOfRange, check_tile
+
+MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+def _layer(name):
+    try:
+        return LAYERS[name]
+    except KeyError:
+        raise Http404(f"Couche inconnue : {name}") from None
+
+
+def _bad_tile(message):
+    return JsonResponse({"error": "tile_out_of_range", "detail": message}, status=400)
+
+
+@require_safe
+def tile(request, layer, z, x, y):
+    layer = _layer(layer)
+    try:
+        z, x, y = int(z), int(x), int(y)
+        check_tile(z, x, y, layer.maxzoom)
+    except (ValueError, TileOutOfRange) as error:
+        return _bad_tile(str(error))
+    version = versions.current()
+    etag = versions.etag_for(version, "tile", layer.name, z, x, y)
+    if response := versions.not_modified(request, etag, version):
+        return response
+    data, cached = get_or_render(layer, z, x, y, version.number)
+    # An empty tile costs one cheap query and travels as 204 No Content.
+    response = HttpResponse(data, content_type=MVT_MEDIA_TYPE, status=200 if data else 204)
+    response["X-Tile-Cache"] = "hit" if cached else "miss"
+    return versions.set_validators(response, etag, version)
+
+
+def tilejson_document(request, layer) -> dict:
+    template = request.build_absolute_uri(
+        reverse("tiles:tile", args=[layer.name, 0, 0, 0]).replace("/0/0/0.pbf", "")
+    )
+    return {
+        "tilejson": "3.0.0",
+        "name": layer.name,
+        "description": layer.title,
+        "version": "1.0.0",
+        "attribution": "Maillage ; contours IGN Admin Express, COG INSEE (Licence Ouverte)",
+        "scheme": "xyz",
+        "tiles": [template + "/{z}/{x}/{y}.pbf"],
+        "minzoom": layer.minzoom,
+        "maxzoom": layer.maxzoom,
+        "bounds": [-180, -85.0511, 180, 85.0511],
+        "vector_layers": [
+            {
+                "id": layer.name,
+                "description": layer.title,
+                "minzoom": layer.minzoom,
+                "maxzoom": layer.maxzoom,
+                "fields": {name: kind for name, (_expr, kind) in layer.properties.items()},
+            }
+        ],
+    }
+
+
+@require_safe
+def tilejson(request, layer):
+    layer = _layer(layer)
+    version = versions.current()
+    etag = versions.etag_for(version, "tilejson", layer.name, request.get_host())
+    if response := versions.not_modified(request, etag, version):
+        return response
+    response = JsonResponse(tilejson_document(request, layer))
+    return versions.set_validators(response, etag, version)
+
+
+@require_safe
+def national_map(request):
+    """All communes of France shaded by coverage, places on top, from the vector tiles."""
+    return render(request, "tiles/national_map.html", {"layers": list(LAYERS)})
