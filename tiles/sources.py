@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.gis.geos import Polygon
 from django.db import models
 from django.db.models import F, FilteredRelation, Func, Q, Value
 from django.db.models.functions import Cast, Coalesce
@@ -353,6 +354,11 @@ class CommunesSource(Source):
     def prepare(self):
         """Coverage is recomputed first when the directory changed since it was stored."""
         ensure_fresh()
+
+    def bbox_filter(self, queryset, bbox):
+        envelope = Polygon.from_bbox(bbox)
+        envelope.srid = 4326
+        return queryset.filter(geom__intersects=envelope)
 
 
 PLACES = PlacesSource()

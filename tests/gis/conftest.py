@@ -1,0 +1,40 @@
+"""GIS test fixtures: places at real locations, committed, and a live server GDAL can reach.
+
+pytest-django's ``live_server`` forces ``transactional_db``, whose flush would wipe the demo
+territory loaded once per session for every other test. GDAL only needs committed rows and an
+HTTP server in another thread, so this module starts Django's own ``LiveServerThread`` (through
+pytest-django's ``LiveServer``) and commits its few places itself, deleting them afterwards.
+"""
+
+import pytest
+from pytest_django.live_server_helper import LiveServer
+
+from places.models import Place
+
+from .factories import TOWNS, make_place
+
+
+@pytest.fixture(scope="module")
+def committed_places(django_db_setup, django_db_blocker):
+    """Two public places per demo town, one hidden and one deleted place (committed)."""
+    with django_db_blocker.unblock():
+        Place.objects.filter(import_source="tests-gis").delete()
+        places = [
+            make_place(town, nom=f"Point numérique {i} de {town}", date_maj=f"2024-0{i + 1}-15")
+            for town in TOWNS
+            for i in range(2)
+        ]
+        make_place("Digne-les-Bains", nom="Lieu masqué de Digne", is_visible=False)
+        make_place("Gap", nom="Lieu supprimé de Gap", deleted_at="2025-01-01T00:00:00Z")
+    yield places
+    with django_db_blocker.unblock():
+        Place.objects.filter(import_source="tests-gis").delete()
+
+
+@pytest.fixture(scope="module")
+def gis_server(committed_places, django_db_blocker):
+    """The base URL of a live server over the test database (committed rows only)."""
+    with django_db_blocker.unblock():
+        server = LiveServer("127.0.0.1:0")
+    yield server.url
+    server.stop()
