@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 from django import forms
 from django.contrib.gis.geos import Point
-from django.db.models import F
+from django.db.models import CharField, F, Func
 
 from geo_directory.territories.models import Commune, CommuneAlias
 
@@ -19,6 +20,7 @@ RADII_KM = (5, 10, 20, 30, 50, 100)
 DEFAULT_RADIUS_KM = 20
 PAGE_SIZE = 20
 CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+POSITION_ERROR = {"invalid": "Position invalide : longitude et latitude en degrés attendues."}
 LABEL_RE = re.compile(r"^(?P<nom>.+?)\s*\((?P<dep>\d{2}|2[AB]|97\d)\)$")
 
 FILTER_FIELDS = {
@@ -56,7 +58,26 @@ def find_commune(text: str) -> Commune | None:
         communes = communes.filter(departement_id=label["dep"])
         text = label["nom"]
     exact = communes.filter(nom__unaccent__iexact=text).order_by("-population").first()
-    return exact or communes.search(text).first()
+    if exact:
+        return exact
+    # "digne les bains", "st etienne de tinee": compare without accents, hyphens, apostrophes
+    keyed = communes.annotate(name_key=NameKey("nom")).order_by("-population")
+    key = name_key(text)
+    return keyed.filter(name_key=key).first() or keyed.filter(name_key__startswith=key).first()
+
+
+def name_key(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"\bst(e?)\b", r"saint\1", text)
+    return re.sub(r"[\s'’-]+", " ", text).strip()
+
+
+class NameKey(Func):
+    """The SQL twin of ``name_key``: lower case, no accents, hyphens and apostrophes as spaces."""
+
+    template = "regexp_replace(lower(unaccent(%(expressions)s)), '[[:space:]''’-]+', ' ', 'g')"
+    output_field = CharField()
 
 
 class SearchForm(forms.Form):
@@ -72,8 +93,8 @@ class SearchForm(forms.Form):
             }
         ),
     )
-    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
-    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput, error_messages=POSITION_ERROR)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput, error_messages=POSITION_ERROR)
     rayon = forms.TypedChoiceField(
         label="Rayon",
         choices=[(r, f"{r} km") for r in RADII_KM],

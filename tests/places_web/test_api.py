@@ -1,0 +1,190 @@
+"""/api/v1/lieux/: RFC 7946 output, filters, pagination, revalidation and hostile parameters."""
+
+import json
+
+import pytest
+from pyproj import Geod
+
+from places.models import Place
+
+from .factories import TOWNS, make_place
+
+pytestmark = pytest.mark.django_db
+GEOD = Geod(ellps="WGS84")
+URL = "/api/v1/lieux/"
+STANDARD = json.load(open("fixtures/standard/schema.json", encoding="utf-8"))
+
+
+def get_json(client, url, status=200, **headers):
+    response = client.get(url, headers=headers)
+    assert response.status_code == status, response.content[:300]
+    return response, json.loads(response.content)
+
+
+def test_nearby_feature_collection_is_rfc_7946_with_the_standard_properties(client):
+    sisteron = make_place("sisteron", "Maison France services de Sisteron")
+    response, data = get_json(client, f"{URL}?near=6.2357,44.0925&radius_km=30&page_size=1000")
+    assert response["Content-Type"] == "application/geo+json"
+    assert data["type"] == "FeatureCollection" and "crs" not in data
+    names = [f["name"] for f in STANDARD["fields"]]
+    assert len(names) == 32
+    for feature in data["features"]:
+        assert feature["type"] == "Feature" and isinstance(feature["id"], int)
+        assert list(feature["properties"])[:32] == names
+        lon, lat = feature["geometry"]["coordinates"]
+        assert feature["properties"]["longitude"] == pytest.approx(lon, abs=1e-6)
+        assert feature["properties"]["latitude"] == pytest.approx(lat, abs=1e-6)
+        expected = GEOD.inv(6.2357, 44.0925, lon, lat)[2]
+        assert abs(feature["properties"]["distance_m"] - expected) < 1
+        assert isinstance(feature["properties"]["services"], list)
+    distances = [f["properties"]["distance_m"] for f in data["features"]]
+    assert distances == sorted(distances)
+    by_id = {f["id"]: f for f in data["features"]}
+    assert abs(by_id[sisteron.pk]["properties"]["distance_m"] - 26_016.07) < 1
+    assert data["numberMatched"] == len(data["features"]) > 1
+
+
+def test_features_equal_the_places_one_by_one(client):
+    """The SQL-built output says what the model says (reference serialisation on a sample)."""
+    place = make_place(
+        "barcelonnette",
+        "Espace France services de l'Ubaye",
+        courriels=["contact@ubaye.example.fr"],
+        typologie=["RFS"],
+        horaires="Mo-Fr 08:30-12:00",
+    )
+    _, feature = get_json(client, f"{URL}{place.pk}/")
+    props = feature["properties"]
+    assert feature["id"] == place.pk and props["id"] == str(place.pk)
+    assert feature["geometry"] == {"type": "Point", "coordinates": [6.6517, 44.3868]}
+    for name in ("nom", "commune", "code_postal", "code_insee", "adresse", "horaires"):
+        assert props[name] == getattr(place, name)
+    assert props["courriels"] == ["contact@ubaye.example.fr"]
+    assert props["typologie"] == ["RFS"]
+    assert props["date_maj"] == "2025-06-01"
+    assert "distance_m" not in props
+
+
+def test_hidden_and_deleted_places_are_not_served(client):
+    hidden = make_place("digne", "Invisible", is_visible=False)
+    get_json(client, f"{URL}{hidden.pk}/", status=404)
+    _, data = get_json(client, f"{URL}?code_insee=04070&page_size=1000")
+    assert hidden.pk not in {f["id"] for f in data["features"]}
+
+
+def test_pagination_has_next_links_until_the_last_page(client):
+    _, first = get_json(client, f"{URL}?departement=04&page_size=50")
+    assert (
+        first["numberMatched"]
+        == Place.objects.public().located().filter(departement_code="04").count()
+    )
+    assert first["numberMatched"] > 50 and first["numberReturned"] == 50
+    seen = [f["id"] for f in first["features"]]
+    next_url = next(link["href"] for link in first["links"] if link["rel"] == "next")
+    while next_url:
+        _, page = get_json(client, next_url.replace("http://testserver", ""))
+        seen += [f["id"] for f in page["features"]]
+        next_url = next((lk["href"] for lk in page["links"] if lk["rel"] == "next"), None)
+    assert len(seen) == len(set(seen)) == first["numberMatched"]
+
+
+def test_bbox_departement_code_insee_and_list_filters(client):
+    gratuit = make_place("gap", "Gratuit à Gap", frais_a_charge=["Gratuit"])
+    payant = make_place("gap", "Payant à Gap", frais_a_charge=["Payant"])
+    _, data = get_json(
+        client, f"{URL}?bbox=6.0,44.5,6.2,44.6&frais_a_charge=Gratuit&page_size=1000"
+    )
+    ids = {f["id"] for f in data["features"]}
+    assert gratuit.pk in ids and payant.pk not in ids
+    for feature in data["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert 6.0 <= lon <= 6.2 and 44.5 <= lat <= 44.6
+        assert "Gratuit" in feature["properties"]["frais_a_charge"]
+    _, data = get_json(client, f"{URL}?code_insee=05061&page_size=1000")
+    assert {gratuit.pk, payant.pk} <= {f["id"] for f in data["features"]}
+    _, data = get_json(client, f"{URL}?departement=974&page_size=5")
+    assert data["numberMatched"] > 100
+    assert all(f["geometry"]["coordinates"][1] < -20 for f in data["features"])
+
+
+def test_q_and_open_now(client):
+    make_place("manosque", "Médiathèque d'Herbès", horaires="24/7")
+    _, data = get_json(client, f"{URL}?q=mediatheque%20herbes")
+    assert [f["properties"]["nom"] for f in data["features"]] == ["Médiathèque d'Herbès"]
+    _, data = get_json(client, f"{URL}?q=herbes&ouvert_maintenant=true")
+    assert data["numberMatched"] == 1
+    make_place("manosque", "Jamais ouvert à Herbès", horaires="off")
+    _, data = get_json(client, f"{URL}?q=herbes&ouvert_maintenant=true")
+    assert data["numberMatched"] == 1
+
+
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("bbox=nan,44,6,45", "bbox"),
+        ("bbox=5,44,inf,45", "bbox"),
+        ("bbox=5,44,6", "bbox"),
+        ("bbox=6,45,5,44", "bbox"),
+        ("bbox=5,44,6,1e400", "bbox"),
+        ("bbox=44.09,6.23,200,7", "bbox"),
+        ("bbox=1;DROP TABLE places_place,2,3,4", "bbox"),
+        ("near=6.2357", "near"),
+        ("near=44.0925,186.2357", "near"),
+        ("near=-nan,44", "near"),
+        ("near=6.2,44.1&radius_km=0", "radius_km"),
+        ("near=6.2,44.1&radius_km=101", "radius_km"),
+        ("near=6.2,44.1&radius_km=-5", "radius_km"),
+        ("near=6.2,44.1&radius_km=1e308", "radius_km"),
+        ("near=6.2,44.1&radius_km=vingt", "radius_km"),
+        ("radius_km=10", "radius_km"),
+        ("departement=99", "departement"),
+        ("departement=04' OR 1=1--", "departement"),
+        ("code_insee=12345", "code_insee"),
+        ("code_insee=abc", "code_insee"),
+        ("services=Réparation de vélos", "services"),
+        ("frais_a_charge=gratuit", "frais_a_charge"),
+        ("ouvert_maintenant=peut-être", "ouvert_maintenant"),
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page_size=1001", "page_size"),
+        ("page_size=1e3", "page_size"),
+        ("q=" + "x" * 101, "q"),
+        ("radius=10", "radius"),
+        ("format=shapefile", "format"),
+    ],
+)
+def test_bad_parameters_get_a_400_naming_the_parameter(client, query, parameter):
+    response, data = get_json(client, f"{URL}?{query}", status=400)
+    assert response["Content-Type"].startswith("application/json")
+    assert data["error"] == "invalid_parameter"
+    assert list(data["parameters"]) == [parameter]
+    assert data["parameters"][parameter][0]  # a reason in words
+
+
+def test_etag_gives_304_until_a_place_changes(client):
+    place = make_place("digne", "Lieu suivi")
+    url = f"{URL}?code_insee=04070&page_size=1000"
+    first, _ = get_json(client, url)
+    etag = first["ETag"]
+    assert first["Last-Modified"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again["ETag"] == etag
+    place.nom = "Lieu suivi, renommé"
+    place.save()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "Lieu suivi, renommé" in changed.content.decode()
+    place.is_visible = False
+    place.save()
+    hidden = client.get(url, headers={"If-None-Match": changed["ETag"]})
+    assert hidden.status_code == 200 and "Lieu suivi" not in hidden.content.decode()
+
+
+def test_radius_defaults_to_20_km(client):
+    lon, lat = TOWNS["digne"][:2]
+    make_place("digne", "À 19 km au nord", dy=0.171)
+    make_place("digne", "À 21 km au nord", dy=0.189)
+    _, data = get_json(client, f"{URL}?near={lon},{lat}&page_size=1000")
+    names = {f["properties"]["nom"] for f in data["features"]}
+    assert "À 19 km au nord" in names and "À 21 km au nord" not in names
+    assert max(f["properties"]["distance_m"] for f in data["features"]) <= 20_000
