@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from geo_directory.progress import progress
@@ -351,7 +351,7 @@ class PlaceImporter:
             place.pk, place.updated_at = row["id"], now
             to_update.append(place)
         self.report.absent = len(existing)
-        Place.objects.bulk_create(to_create, batch_size=1000)
+        copy_insert(to_create)
         Place.objects.bulk_update(to_update, [*DATA_FIELDS, "location", "updated_at"], 500)
         self.report.created, self.report.updated = len(to_create), len(to_update)
 
@@ -364,6 +364,30 @@ class PlaceImporter:
             location=Point(*location, srid=4326) if location else None,
             **fields,
         )
+
+
+def copy_insert(places: list[Place]):
+    """Insert new places with COPY (about ten times faster than INSERT for thousands of rows)."""
+    if not places:
+        return
+    fields = [f for f in Place._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        sql = f"COPY {Place._meta.db_table} ({columns}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for place in places:
+                row = []
+                for f in fields:
+                    if f.name == "location":
+                        point = place.location
+                        value = f"SRID=4326;POINT({point.x!r} {point.y!r})" if point else None
+                    elif f.name in {"created_at", "updated_at"}:
+                        value = now
+                    else:
+                        value = getattr(place, f.attname)
+                    row.append(value)
+                copy.write_row(row)
 
 
 def _comparable(values: dict) -> tuple:

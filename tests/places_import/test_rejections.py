@@ -147,7 +147,7 @@ def test_interrupted_import_prints_its_report_and_writes_nothing(tmp_path, monke
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("django.db.models.query.QuerySet.bulk_create", interrupt)
+    monkeypatch.setattr("places.importers.importer.copy_insert", interrupt)
     output = tmp_path / "out.txt"
     with open(output, "w") as out, pytest.raises(KeyboardInterrupt):
         call_command("import_places", str(path), source="essai", verbosity=0, stdout=out)
