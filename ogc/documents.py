@@ -21,6 +21,7 @@ from .params import CRS84, ItemsQuery
 JSON = "application/json"
 HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON = "application/schema+json"
 TITLE = "Maillage — OGC API - Features"
 DESCRIPTION = (
     "Lieux d'inclusion numérique (standard national) et couverture des communes de France, "
@@ -99,6 +100,23 @@ def collection(request, source: Source, fmt, extent: dict):
             ),
             link(
                 request,
+                "schema",
+                [source.id],
+                rel="describedby",
+                type=SCHEMA_JSON,
+                title="Schéma des objets (JSON Schema)",
+            ),
+            link(
+                request,
+                "schema-xsd",
+                [source.id],
+                # GDAL 3.6 matches this rel in camel case ("describedBy") and reads XML Schema.
+                rel="describedBy",
+                type="application/xml",
+                title="Schéma des objets (XML Schema, pour GDAL)",
+            ),
+            link(
+                request,
                 "items",
                 [source.id],
                 rel="items",
@@ -114,6 +132,40 @@ def collection(request, source: Source, fmt, extent: dict):
             "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
         }
     return document
+
+
+JSON_SCHEMA_TYPES = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+}
+
+
+def schema(request, source: Source):
+    """The collection's feature schema (OGC API - Features Part 5 style), typed for GIS tools.
+
+    GDAL's OAPIF driver reads it through the ``describedby`` link, so field types do not
+    depend on whether the first page happens to hold a value.
+    """
+    geometry = "Point" if source.geometry_type == "point" else "MultiPolygon"
+    properties = {
+        f.name: {**JSON_SCHEMA_TYPES[f.type], "title": f.name, "description": f.description}
+        for f in source.fields
+    }
+    properties["geometry"] = {
+        "format": f"geometry-{geometry.lower()}",
+        "x-ogc-role": "primary-geometry",
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": request.build_absolute_uri(reverse("ogc:schema", args=[source.id])),
+        "title": source.title,
+        "description": source.description,
+        "type": "object",
+        "properties": properties,
+    }
 
 
 def collections(request, fmt, extents: dict):

@@ -10,6 +10,8 @@ urlpatterns = [
     path("ogc/api", views.openapi, name="openapi"),
     path("ogc/collections", views.collections, name="collections"),
     path("ogc/collections/<slug:collection_id>", views.collection, name="collection"),
+    path("ogc/collections/<slug:collection_id>/schema", views.schema, name="schema"),
+    path("ogc/collections/<slug:collection_id>/schema.xsd", views.schema_xsd, name="schema-xsd"),
     path("ogc/collections/<slug:collection_id>/items", views.items, name="items"),
     path(
         "ogc/collections/<slug:collection_id>/items/<str:feature_id>",

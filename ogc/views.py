@@ -11,6 +11,7 @@ import json
 
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from geo_directory.geojson import MEDIA_TYPE as GEOJSON
@@ -156,6 +157,49 @@ def collection(request, collection_id):
         "ogc/collection.html",
         {"source": source},
     )
+
+
+@ogc_view
+def schema(request, collection_id):
+    simple_params(request)
+    source = SOURCES.get(collection_id)
+    if source is None:
+        return not_found(f"Collection inconnue : {collection_id}.")
+    version = versions.current()
+    return respond(
+        request,
+        "json",
+        version,
+        lambda: documents.schema(request, source),
+        None,
+        json_type=documents.SCHEMA_JSON,
+    )
+
+
+XSD_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "double",
+    "boolean": "boolean",
+    "date": "date",
+}
+
+
+@ogc_view
+def schema_xsd(request, collection_id):
+    """The same schema as a GML application schema: what GDAL 3.6's OAPIF driver reads."""
+    simple_params(request)
+    source = SOURCES.get(collection_id)
+    if source is None:
+        return not_found(f"Collection inconnue : {collection_id}.")
+    context = {
+        "source": source,
+        "namespace": request.build_absolute_uri(reverse("ogc:landing")),
+        "geometry_type": "Point" if source.geometry_type == "point" else "MultiSurface",
+        # GDAL makes its own "id" field from the Feature id.
+        "fields": [(f.name, XSD_TYPES[f.type]) for f in source.fields if f.name != "id"],
+    }
+    return render(request, "ogc/schema.xsd", context, content_type="application/xml")
 
 
 @ogc_view

@@ -1,0 +1,134 @@
+"""Vector tiles: decoded content, empty and out-of-range tiles, TileJSON, validators, cache."""
+
+import json
+import math
+
+import mapbox_vector_tile
+import pytest
+
+from places.models import Place
+
+from .factories import TOWNS, make_place
+
+pytestmark = pytest.mark.django_db
+
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+def tile_of(lon, lat, z):
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
+
+
+def decode(response):
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == MVT
+    return mapbox_vector_tile.decode(response.content)
+
+
+def digne_tile(z):
+    lon, lat, *_ = TOWNS["Digne-les-Bains"]
+    return tile_of(lon, lat, z)
+
+
+def test_places_tile_holds_the_place_of_digne_inside_the_tile(client):
+    place = make_place("Digne-les-Bains", nom="Médiathèque de Digne (tuile)")
+    z, x, y = digne_tile(12)
+    layer = decode(client.get(f"/tiles/lieux/{z}/{x}/{y}.pbf"))["lieux"]
+    assert layer["extent"] == 4096
+    features = {f["id"]: f for f in layer["features"]}
+    assert place.pk in features
+    feature = features[place.pk]
+    assert feature["properties"]["nom"] == "Médiathèque de Digne (tuile)"
+    assert feature["properties"]["services"] == "Aide aux démarches administratives"
+    px, py = feature["geometry"]["coordinates"]
+    assert 0 <= px <= 4096 and 0 <= py <= 4096  # inside the tile, not in the buffer
+    # Hidden places never reach a tile.
+    hidden = make_place("Digne-les-Bains", nom="Lieu masqué (tuile)", is_visible=False)
+    layer = decode(client.get(f"/tiles/lieux/{z}/{x}/{y}.pbf"))["lieux"]
+    assert hidden.pk not in {f["id"] for f in layer["features"]}
+
+
+def test_communes_tile_carries_coverage_properties(client):
+    z, x, y = digne_tile(10)
+    layer = decode(client.get(f"/tiles/communes/{z}/{x}/{y}.pbf"))["communes"]
+    by_code = {f["properties"]["code_insee"]: f for f in layer["features"]}
+    digne = by_code["04070"]
+    assert digne["properties"]["nom"] == "Digne-les-Bains"
+    assert digne["properties"]["departement"] == "04"
+    assert isinstance(digne["properties"]["covered"], bool)
+    assert digne["geometry"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_reunion_tile_holds_saint_denis(client):
+    lon, lat, *_ = TOWNS["Saint-Denis"]
+    z, x, y = tile_of(lon, lat, 9)
+    layer = decode(client.get(f"/tiles/communes/{z}/{x}/{y}.pbf"))["communes"]
+    assert "97411" in {f["properties"]["code_insee"] for f in layer["features"]}
+
+
+def test_empty_tile_is_204(client):
+    z, x, y = tile_of(-30.0, 0.0, 8)  # Atlantic Ocean
+    response = client.get(f"/tiles/communes/{z}/{x}/{y}.pbf")
+    assert response.status_code == 204 and response.content == b""
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["communes/17/0/0", "communes/-1/0/0", "communes/3/8/0", "lieux/3/0/8", "lieux/0/-1/0"],
+)
+def test_out_of_range_tiles_are_400(client, path):
+    response = client.get(f"/tiles/{path}.pbf")
+    assert response.status_code == 400
+    body = json.loads(response.content)
+    assert body["error"] == "tile_out_of_range" and body["detail"]
+
+
+def test_unknown_layer_is_404(client):
+    assert client.get("/tiles/ecoles/3/0/0.pbf").status_code == 404
+    assert client.get("/tiles/ecoles.json").status_code == 404
+
+
+def test_tilejson_describes_each_layer(client):
+    for name in ("lieux", "communes"):
+        doc = json.loads(client.get(f"/tiles/{name}.json").content)
+        assert doc["tilejson"] == "3.0.0"
+        assert doc["tiles"] == [f"http://testserver/tiles/{name}/{{z}}/{{x}}/{{y}}.pbf"]
+        assert doc["vector_layers"][0]["id"] == name
+    communes = json.loads(client.get("/tiles/communes.json").content)
+    assert {"covered", "distance_m", "population"} <= set(communes["vector_layers"][0]["fields"])
+
+
+def test_etag_304_cache_hit_and_a_write_invalidates(client):
+    z, x, y = digne_tile(11)
+    url = f"/tiles/lieux/{z}/{x}/{y}.pbf"
+    first = client.get(url)
+    etag = first["ETag"]
+    assert first["Cache-Control"] == "public, no-cache"
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    again = client.get(url)
+    assert again["X-Tile-Cache"] == "hit" and again.content == first.content
+    place = make_place("Digne-les-Bains", nom="Nouveau lieu (tuile)")
+    fresh = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert fresh.status_code == 200 and fresh["ETag"] != etag
+    assert fresh["X-Tile-Cache"] == "miss"
+    ids = {f["id"] for f in decode(fresh)["lieux"]["features"]}
+    assert place.pk in ids
+    Place.objects.filter(pk=place.pk).update(is_visible=False)  # a bulk write, no signal
+    ids = {f["id"] for f in decode(client.get(url))["lieux"]["features"]}
+    assert place.pk not in ids
+
+
+def test_cors_on_tiles(client):
+    z, x, y = digne_tile(8)
+    response = client.get(f"/tiles/communes/{z}/{x}/{y}.pbf", HTTP_ORIGIN="https://a.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_national_map_page_embeds_the_vendored_viewer(client):
+    page = client.get("/tiles/").content.decode()
+    assert "maplibre-gl-5.6.0/maplibre-gl.js" in page and "coverage_map.js" in page
+    assert "unpkg" not in page and "cdn" not in page.lower()
+    assert "/tiles/communes.json" in page
