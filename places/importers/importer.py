@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from geo_directory.progress import progress
@@ -232,7 +233,11 @@ class PlaceImporter:
         territory.load_communes(
             {c.values["code_insee"] for c in candidates if c.values["code_insee"]}
             | set(at_point.values()),
-            {c.values["code_postal"] for c in candidates if c.values["code_postal"]},
+            {
+                c.values["code_postal"]
+                for c in candidates
+                if c.values["code_postal"] and not c.lonlat and not c.values["code_insee"]
+            },
         )
         for index, candidate in enumerate(candidates):
             self.place(candidate, territory, at_point.get(index), dep_at_point.get(index))
@@ -331,9 +336,12 @@ class PlaceImporter:
     def write(self, candidates: list[Candidate]):
         existing = {
             row["source_id"]: row
-            for row in Place.objects.filter(import_source=self.source).values(
-                "id", "source_id", "location", *DATA_FIELDS
+            for row in Place.objects.filter(import_source=self.source)
+            .annotate(
+                lon=RawSQL("ST_X(location::geometry)", []),
+                lat=RawSQL("ST_Y(location::geometry)", []),
             )
+            .values("id", "source_id", "lon", "lat", *DATA_FIELDS)
         }
         to_create, to_update = [], []
         now = timezone.now()
@@ -391,9 +399,11 @@ def copy_insert(places: list[Place]):
 
 
 def _comparable(values: dict) -> tuple:
-    location = values.get("location")
-    if location is not None and not isinstance(location, tuple):
-        location = (location.x, location.y)
+    """What decides "unchanged": the data fields and the point (from the database row's lon/lat
+    or the candidate's ``location`` tuple)."""
+    location = values["location"] if "location" in values else None
+    if "lon" in values and values["lon"] is not None:
+        location = (values["lon"], values["lat"])
     if location is not None:
         location = (round(location[0], 7), round(location[1], 7))
     return (location, *(values[name] for name in DATA_FIELDS))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import unicodedata
 
 from django.db import connection
-from django.db.models import Q
 
 from geo_directory.territories.models import Commune, CommuneAlias, Departement
 
@@ -79,20 +78,25 @@ class Territory:
         self.by_postal = {}  # postal code -> [commune codes]
 
     def load_communes(self, codes: set[str], postal_codes: set[str]):
-        """Loaded communes with those codes or postal codes (one query)."""
-        rows = Commune.objects.filter(
-            Q(code__in=codes) | Q(codes_postaux__overlap=sorted(postal_codes))
-        ).values("code", "departement_id", "nom", "reference_point", "codes_postaux", "population")
-        for row in rows:
-            point = row["reference_point"]
-            self.communes[row["code"]] = {
-                "departement": row["departement_id"],
-                "nom": row["nom"],
-                "point": (point.x, point.y) if point else None,
-                "population": row["population"] or 0,
+        """Loaded communes with those codes or postal codes (one query, no geometry objects)."""
+        sql = (
+            "SELECT code, departement_id, nom, ST_X(reference_point), ST_Y(reference_point),"
+            f" coalesce(population, 0), codes_postaux FROM {Commune._meta.db_table}"
+            " WHERE code = ANY(%s) OR codes_postaux && %s::varchar[]"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sorted(codes), sorted(postal_codes)])
+            rows = cursor.fetchall()
+        for code, departement, nom, lon, lat, population, codes_postaux in rows:
+            self.communes[code] = {
+                "departement": departement,
+                "nom": nom,
+                "point": (lon, lat) if lon is not None else None,
+                "population": population,
             }
-            for postal in row["codes_postaux"]:
-                self.by_postal.setdefault(postal, []).append(row["code"])
+            for postal in codes_postaux:
+                if postal in postal_codes:
+                    self.by_postal.setdefault(postal, []).append(code)
 
     def current_code(self, code: str) -> str | None:
         return self.aliases.get(code)
