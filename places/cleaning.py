@@ -107,6 +107,8 @@ def clean_opening_hours(value) -> Cleaned:
     raw = text(value)
     if not raw:
         return "", None
+    if len(raw) > 500:
+        return "", f"horaires trop longs ({len(raw)} caractères, 500 au plus) ignorés"
     try:
         OpeningHours(raw)
     except (ParserError, ValueError):

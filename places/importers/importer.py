@@ -86,7 +86,9 @@ class PlaceImporter:
         self, reader: Reader, source: str, *, dry_run: bool = False, show_progress: bool = False
     ):
         if not source or not source.strip():
-            raise ValueError("source name required (--source)")
+            raise ValueError("nom de source requis (--source)")
+        if len(source.strip()) > 80:
+            raise ValueError("nom de source trop long (80 caractères au plus)")
         self.reader = reader
         self.source = source.strip()
         self.dry_run = dry_run
@@ -153,6 +155,11 @@ class PlaceImporter:
                     original,
                     f"identifiant repris par plusieurs producteurs : clé « {record.source_id} »",
                 )
+            if len(record.source_id) > 200:
+                self.report.reject(
+                    record, "id", record.source_id[:60], "identifiant trop long (200 au plus)"
+                )
+                continue
             seen.add(record.source_id)
             kept.append(record)
         return kept

@@ -302,8 +302,11 @@ READERS = {
 def detect_format(path: str | Path) -> str:
     """The format name of ``path`` from its content; DataFileError naming what was seen."""
     path = Path(path)
-    with open_text(path) as handle:
-        head = handle.read(4096)
+    try:
+        with open_text(path) as handle:
+            head = handle.read(4096)
+    except (UnicodeDecodeError, OSError, EOFError) as exc:
+        raise DataFileError(f"{path}: fichier illisible ({exc})") from exc
     start = head.lstrip()[:1]
     if start in {"[", "{"}:
         keys = set()

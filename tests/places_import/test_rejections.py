@@ -204,3 +204,29 @@ def test_formats_are_detected_from_content():
         "lieux-mediation-numerique-hinaura-aura-2022.json": "v0-json",
         "lieux-mediation-numerique-paca-hub-du-sud-2024-09.json": "v0-json",
     }
+
+
+def test_hostile_values_are_rejected_or_dropped_never_a_database_error(tmp_path):
+    hostile = [
+        {**DIGNE, "id": "x" * 300},
+        {**DIGNE, "id": "long-hours", "horaires": "Mo 09:00-12:00; " * 60},
+        {**DIGNE, "id": "long-name", "nom": "N" * 400, "code_postal": "0400000"},
+        {**DIGNE, "id": "bad-links", "site_web": "javascript:alert(1)", "courriels": "x@"},
+    ]
+    path = write_standard_csv(tmp_path / "lieux.csv", hostile)
+    report = run_import(path, "essai")
+    assert [(i.line, i.field) for i in report.rejected] == [(2, "id")]
+    hours = Place.objects.get(import_source="essai", source_id="long-hours")
+    assert hours.horaires == "" and issues(report.warnings, source_id="long-hours")
+    named = Place.objects.get(import_source="essai", source_id="long-name")
+    assert len(named.nom) == 250 and named.code_postal == ""
+    links = Place.objects.get(import_source="essai", source_id="bad-links")
+    assert links.site_web == [] and links.courriels == []
+
+
+def test_binary_file_is_a_clear_error(tmp_path):
+    binary = tmp_path / "photo.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe\xfd" * 50)
+    with pytest.raises(CommandError, match="illisible"):
+        call_command("import_places", str(binary), source="essai", verbosity=0)
+    assert not Place.objects.filter(import_source="essai").exists()
