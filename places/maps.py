@@ -22,11 +22,17 @@ from folium.plugins import MarkerCluster
 
 LEAFLET = "vendor/leaflet-1.9.4/"
 MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3/"
+JQUERY = "vendor/jquery-3.7.1/"
 FRANCE = (46.6, 2.4)
 
 
 def leaflet_js() -> list[tuple[str, str]]:
-    return [("leaflet", static(LEAFLET + "leaflet.js"))]
+    # folium's Popup builds its content with jQuery's ``$(...)``: without it, the first popup
+    # stops the map script and only one marker is drawn.
+    return [
+        ("leaflet", static(LEAFLET + "leaflet.js")),
+        ("jquery", static(JQUERY + "jquery.min.js")),
+    ]
 
 
 def leaflet_css() -> list[tuple[str, str]]:

@@ -1,0 +1,60 @@
+"""A real browser (Debian's chromium) searches around Digne-les-Bains on /lieux/.
+
+pytest-django's ``live_server`` would force ``transactional_db``, whose flush wipes the demo
+territory and places loaded once per session for every other test; this module starts Django's
+own live server thread over the committed demo data instead (as tests/gis does).
+"""
+
+import pytest
+from pytest_django.live_server_helper import LiveServer
+
+# django_db: without it, a run of this file alone would set up no test database at all.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        live = LiveServer("127.0.0.1:0")
+    yield live.url
+    live.stop()
+
+
+def test_search_around_digne_shows_the_same_places_in_the_list_and_on_the_map(
+    server, page, settings, artifacts_dir
+):
+    settings.MAP_TILES_URL = server + "/no-tiles-in-tests/{z}/{x}/{y}.png"  # no outside request
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(server + "/lieux/")
+    field = page.get_by_label("Commune, code postal ou code INSEE")
+    field.press_sequentially("Digne", delay=30)
+    # suggestions as you type, from the communes endpoint
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('#commune-suggestions option'))"
+        ".some(o => o.value === 'Digne-les-Bains (04)')"
+    )
+    field.fill("Digne-les-Bains (04)")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_selector("#result-list > li")
+
+    heading = page.locator("#resultats").inner_text()
+    assert "à moins de 20 km" in heading and "Digne-les-Bains" in heading
+    listed = [
+        int(x)
+        for x in page.locator("#result-list > li").evaluate_all(
+            "items => items.map(li => li.dataset.placeId)"
+        )
+    ]
+    assert len(listed) >= 5
+    kms = page.locator("#result-list .distance strong").all_inner_texts()
+    values = [float(k.replace(" km", "").replace(",", ".")) for k in kms]
+    assert values == sorted(values) and values[-1] <= 20
+
+    frame = page.locator("#results-map")
+    cluster = frame.get_attribute("data-cluster")
+    on_map = page.evaluate(f"window['{cluster}'].getLayers().map(m => m.options.placeId)")
+    assert sorted(on_map) == sorted(listed)
+    # the clustered markers are drawn (vendored Leaflet + MarkerCluster loaded from /static/)
+    page.wait_for_selector("#results-map .leaflet-marker-icon")
+    assert page.evaluate("typeof L.markerClusterGroup") == "function"
+    page.screenshot(path=str(artifacts_dir / "places-search-digne.png"), full_page=True)
