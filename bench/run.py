@@ -10,14 +10,15 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["import_places.py", "nearby.py", "coverage.py", "tiles.py", "http.py"]
+ORDER = ["import_places.py", "nearby.py", "coverage.py", "tiles.py", "serving.py"]
 
 
 def main() -> int:
     scripts = [HERE / name for name in ORDER if (HERE / name).exists()]
     scripts += sorted(
-        p for p in HERE.glob("*.py") if p.name not in ORDER and p.name not in {"run.py"}
-        and not p.name.startswith("_")
+        p
+        for p in HERE.glob("*.py")
+        if p.name not in ORDER and p.name not in {"run.py"} and not p.name.startswith("_")
     )
     failures = 0
     for script in scripts:
