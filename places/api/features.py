@@ -4,8 +4,8 @@ Properties are SQL expressions so that PostGIS writes the whole FeatureCollectio
 statement (``geo_directory.geojson.feature_collection``); multi-valued fields are JSON arrays.
 """
 
-from django.db.models import F, FloatField, Func, TextField
-from django.db.models.functions import Cast
+from django.db.models import Case, F, FloatField, Func, TextField, Value, When
+from django.db.models.functions import Concat
 
 from geo_directory.geojson import feature_collection
 
@@ -54,17 +54,26 @@ class RoundTo(Func):
 
 
 def coordinate(function: str):
-    return RoundTo(Func(AsGeometry("location"), function=function, output_field=FloatField()), 6)
+    """The standard's latitude/longitude: only the source's own coordinates. A place the
+    importer put at its commune's reference point keeps that point as geometry (to be found on
+    a map) but has no latitude/longitude, as in ``places.exporters``."""
+    value = RoundTo(Func(AsGeometry("location"), function=function, output_field=FloatField()), 6)
+    return Case(When(location_precision="source", then=value), default=None)
 
 
 def properties(with_distance: bool = False) -> dict:
-    """Output name -> expression, in the standard's order (id, pivot, nom, ..., prise_rdv)."""
-    props = {"id": Cast("pk", output_field=TextField())}
+    """Output name -> expression, in the standard's order (id, pivot, nom, ..., prise_rdv),
+    then ``location_precision`` and, for a nearby search, ``distance_m``.
+
+    ``id`` is the standard's ``<import source>:<source id>`` (as in the CSV export); the
+    Feature's own ``id`` is the directory's number, the one in ``/api/v1/lieux/<id>/``."""
+    props = {"id": Concat("import_source", Value(":"), "source_id", output_field=TextField())}
     for name in STANDARD_FIELDS:
         props[name] = F(name)
         if name == "complement_adresse":
             props["latitude"] = coordinate("ST_Y")
             props["longitude"] = coordinate("ST_X")
+    props["location_precision"] = F("location_precision")
     if with_distance:
         props["distance_m"] = RoundTo("distance", 1)
     return props

@@ -10,7 +10,7 @@ import hashlib
 import json
 
 from django.db.models import Count, Max
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from geo_directory.geojson import MEDIA_TYPE
 
+from ..exporters import standard_csv_chunks
 from ..filters import MAX_PAGE_SIZE, MAX_RADIUS_KM, InvalidParameters, PlaceFilter
 from ..models import Place
 from ..querysets import LIST_FIELDS
@@ -40,6 +41,17 @@ class GeoJSONRenderer(BaseRenderer):
 class JSONAliasRenderer(GeoJSONRenderer):
     media_type = "application/json"
     format = "json"
+
+
+class StandardCSVRenderer(BaseRenderer):
+    """``?format=csv``: the national standard's CSV, streamed by ``places.exporters``."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data, ensure_ascii=False).encode()  # errors only
 
 
 ERRORS = {
@@ -86,7 +98,12 @@ LIST_PARAMETERS = [
     OpenApiParameter(
         "page_size", int, description=f"Lieux par page, défaut 100, au plus {MAX_PAGE_SIZE}."
     ),
-    OpenApiParameter("format", str, enum=["geojson", "json"], description="json : même contenu."),
+    OpenApiParameter(
+        "format",
+        str,
+        enum=["geojson", "json", "csv"],
+        description="csv : tous les lieux filtrés (sans pagination) au CSV du standard national.",
+    ),
 ]
 
 
@@ -123,22 +140,26 @@ class GeoJSONAPIView(APIView):
 
 
 class PlaceListView(GeoJSONAPIView):
+    renderer_classes = [GeoJSONRenderer, JSONAliasRenderer, StandardCSVRenderer]
+
     def perform_content_negotiation(self, request, force=False):
         try:
             return super().perform_content_negotiation(request, force)
         except (Http404, NotAcceptable):
-            raise invalid({"format": "formats acceptés : geojson, json"}) from None
+            raise invalid({"format": "formats acceptés : geojson, json, csv"}) from None
 
     @extend_schema(
         operation_id="lieux_list",
         summary="Lieux d'inclusion numérique (GeoJSON RFC 7946)",
         description="FeatureCollection paginée (`links` rel=next, `numberMatched`). Chaque Feature "
-        "a son `id` et les propriétés du standard national v1.0.2.",
+        "a son `id` et les propriétés du standard national v1.0.2. "
+        "`?format=csv` : CSV du standard.",
         parameters=LIST_PARAMETERS,
         responses={
             (200, MEDIA_TYPE): OpenApiResponse(
                 OpenApiTypes.OBJECT, description="FeatureCollection"
             ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV du standard"),
             304: OpenApiResponse(description="Inchangé depuis l'ETag / la date envoyés."),
             **ERRORS,
         },
@@ -149,6 +170,12 @@ class PlaceListView(GeoJSONAPIView):
         except InvalidParameters as exc:
             raise invalid(exc.errors) from None
         queryset = search.apply(Place.objects.public().located())
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(
+                standard_csv_chunks(queryset), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = 'attachment; filename="lieux.csv"'
+            return response
         stats = queryset.order_by().aggregate(matched=Count("pk"), last=Max("updated_at"))
         etag = self.etag(request, stats)
         if not_modified(request, etag, stats["last"]):

@@ -1,5 +1,7 @@
 """/api/v1/lieux/: RFC 7946 output, filters, pagination, revalidation and hostile parameters."""
 
+import csv
+import io
 import json
 
 import pytest
@@ -32,8 +34,11 @@ def test_nearby_feature_collection_is_rfc_7946_with_the_standard_properties(clie
         assert feature["type"] == "Feature" and isinstance(feature["id"], int)
         assert list(feature["properties"])[:32] == names
         lon, lat = feature["geometry"]["coordinates"]
-        assert feature["properties"]["longitude"] == pytest.approx(lon, abs=1e-6)
-        assert feature["properties"]["latitude"] == pytest.approx(lat, abs=1e-6)
+        if feature["properties"]["location_precision"] == "source":
+            assert feature["properties"]["longitude"] == pytest.approx(lon, abs=1e-6)
+            assert feature["properties"]["latitude"] == pytest.approx(lat, abs=1e-6)
+        else:  # at the commune's reference point: not a position of the place
+            assert feature["properties"]["latitude"] is None
         expected = GEOD.inv(6.2357, 44.0925, lon, lat)[2]
         assert abs(feature["properties"]["distance_m"] - expected) < 1
         assert isinstance(feature["properties"]["services"], list)
@@ -55,7 +60,7 @@ def test_features_equal_the_places_one_by_one(client):
     )
     _, feature = get_json(client, f"{URL}{place.pk}/")
     props = feature["properties"]
-    assert feature["id"] == place.pk and props["id"] == str(place.pk)
+    assert feature["id"] == place.pk and props["id"] == f"tests:{place.source_id}"
     assert feature["geometry"] == {"type": "Point", "coordinates": [6.6517, 44.3868]}
     for name in ("nom", "commune", "code_postal", "code_insee", "adresse", "horaires"):
         assert props[name] == getattr(place, name)
@@ -188,3 +193,18 @@ def test_radius_defaults_to_20_km(client):
     names = {f["properties"]["nom"] for f in data["features"]}
     assert "À 19 km au nord" in names and "À 21 km au nord" not in names
     assert max(f["properties"]["distance_m"] for f in data["features"]) <= 20_000
+
+
+def test_csv_is_the_standard_for_the_same_filtered_places(client):
+    make_place(
+        "digne", "Point numérique, « Digne »", services=["Aide aux démarches administratives"]
+    )
+    query = "bbox=5.9,43.9,6.5,44.3&services=Aide aux démarches administratives"
+    _, data = get_json(client, f"{URL}?{query}&page_size=1000")
+    response = client.get(f"{URL}?{query}&format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert list(rows[0]) == [f["name"] for f in STANDARD["fields"]]
+    assert sorted(r["id"] for r in rows) == sorted(f["properties"]["id"] for f in data["features"])
+    assert "Point numérique, « Digne »" in {r["nom"] for r in rows}
+    assert all("Aide aux démarches administratives" in r["services"].split("|") for r in rows)
