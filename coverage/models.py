@@ -84,6 +84,7 @@ class CommuneShape(models.Model):
     )
     geom = models.MultiPolygonField(srid=4326, spatial_index=False)
     source_updated_at = models.DateTimeField()
+    tolerance = models.FloatField("tolérance de simplification (degrés)", default=0)
 
     class Meta:
         verbose_name = "contour simplifié"

@@ -26,7 +26,7 @@ from .models import Basis, CommuneCoverage, CommuneShape, CoverageState
 from .querysets import mediation_points
 
 LOCK_KEY = 5_000_511  # pg_advisory_xact_lock key: one recomputation at a time
-SHAPE_TOLERANCE_DEG = 0.0004  # ~40 m: simplified polygons for maps and the API
+SHAPE_TOLERANCE_DEG = 0.001  # ~100 m: simplified polygons for maps and the API
 
 
 @dataclass
@@ -149,20 +149,22 @@ def refresh_shapes() -> int:
     """Store a simplified polygon for every commune whose polygon changed since last time."""
     shape_table = CommuneShape._meta.db_table
     sql = f"""
-        INSERT INTO {shape_table} (commune_id, geom, source_updated_at)
+        INSERT INTO {shape_table} (commune_id, geom, source_updated_at, tolerance)
         SELECT c.code,
                ST_Multi(ST_CollectionExtract(ST_MakeValid(
-                   ST_SimplifyPreserveTopology(c.geom, %s)), 3)),
-               c.updated_at
+                   ST_SimplifyPreserveTopology(c.geom, %(tolerance)s)), 3)),
+               c.updated_at, %(tolerance)s
         FROM {Commune._meta.db_table} c
         LEFT JOIN {shape_table} s ON s.commune_id = c.code
         WHERE c.geom IS NOT NULL
-          AND (s.commune_id IS NULL OR s.source_updated_at <> c.updated_at)
+          AND (s.commune_id IS NULL OR s.source_updated_at <> c.updated_at
+               OR s.tolerance <> %(tolerance)s)
         ON CONFLICT (commune_id) DO UPDATE
-        SET geom = EXCLUDED.geom, source_updated_at = EXCLUDED.source_updated_at
+        SET geom = EXCLUDED.geom, source_updated_at = EXCLUDED.source_updated_at,
+            tolerance = EXCLUDED.tolerance
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [SHAPE_TOLERANCE_DEG])
+        cursor.execute(sql, {"tolerance": SHAPE_TOLERANCE_DEG})
         return cursor.rowcount
 
 

@@ -10,6 +10,7 @@ from shapely import wkb
 from actors.models import Activity
 from coverage import services
 from coverage.models import CommuneCoverage
+from coverage.querysets import mediation_points
 from geo_directory.territories.models import Commune
 from places import standard
 from places.models import Place
@@ -47,24 +48,23 @@ def network():
 def independent_points(basis: str):
     """Mediation points per issue 5, selected in plain Python from every place in the database."""
     today = timezone.localdate()
+    with_mediator = {
+        a.place_id
+        for a in Activity.objects.select_related("actor")
+        if a.start_date <= today
+        and (a.end_date is None or a.end_date > today)
+        and a.actor.deleted_at is None
+        and a.actor.is_validated
+        and MEDIATOR_ROLES & set(a.actor.roles)
+    }
     points = []
-    for place in Place.objects.all():
+    for place in Place.objects.only("pk", "location", "deleted_at", "modalites_acces"):
         if place.deleted_at or place.location is None:
             continue
         if standard.NO_PUBLIC in (place.modalites_acces or []):
             continue
-        if basis == "mediators":
-            active = [
-                a
-                for a in Activity.objects.filter(place=place).select_related("actor")
-                if a.start_date <= today
-                and (a.end_date is None or a.end_date > today)
-                and a.actor.deleted_at is None
-                and a.actor.is_validated
-                and MEDIATOR_ROLES & set(a.actor.roles)
-            ]
-            if not active:
-                continue
+        if basis == "mediators" and place.pk not in with_mediator:
+            continue
         points.append((place.pk, place.location.x, place.location.y))
     return points
 
@@ -94,12 +94,12 @@ def test_every_demo_commune_matches_an_independent_geodesic_computation(network,
         for c in CommuneCoverage.objects.for_basis(basis).filter(commune_id__in=expected)
     }
     assert set(stored) == set(expected) and len(stored) == 384
+    ids = [p[0] for p in independent_points(basis)]
     for code, (distance, nearest_id, inside, metres) in expected.items():
         row = stored[code]
         assert abs(row.distance_m - distance) < 1.0, code
         # The nearest place may differ only where two are equally near.
         if row.nearest_place_id != nearest_id:
-            ids = [p[0] for p in independent_points(basis)]
             assert abs(metres[ids.index(row.nearest_place_id)] - distance) < 1.0, code
         assert row.has_place_inside == inside, code
     for km in (5, 10, 20):
@@ -114,24 +114,18 @@ def test_every_demo_commune_matches_an_independent_geodesic_computation(network,
         }
 
 
-def test_only_real_mediation_points_count(network):
-    services.recompute()
-    counted = set(
-        CommuneCoverage.objects.for_basis("mediators").values_list("nearest_place_id", flat=True)
-    )
-    for town in ["digne", "barcelonnette", "gap", "saint-denis"]:
+@pytest.mark.parametrize("basis", ["mediators", "places"])
+def test_only_real_mediation_points_count(network, basis):
+    counted = set(mediation_points(basis).values_list("pk", flat=True))
+    assert counted == {pk for pk, _, _ in independent_points(basis)}
+    for town in ["digne", "barcelonnette", "gap", "tallard", "saint-denis", "pertuis"]:
         assert network[town].pk in counted
-    excluded = Place.objects.filter(nom__contains="Castellane") | Place.objects.filter(
-        nom__contains="Briançon"
-    )
-    excluded |= Place.objects.filter(nom__contains="Forcalquier") | Place.objects.filter(
-        nom__contains="Saint-Paul"
-    )
-    assert excluded.count() == 4
+    names = ["Castellane", "Briançon"]  # closed to the public, deleted
+    if basis == "mediators":  # no mediator, an unvalidated one, an ended activity
+        names += ["Sisteron", "Embrun", "Saint-Pierre", "Forcalquier", "Saint-Paul"]
+    excluded = Place.objects.filter(import_source="tests-coverage", commune__in=names)
+    assert excluded.count() == len(names)
     assert not counted & set(excluded.values_list("pk", flat=True))
-    # With basis "places", a place without a mediator counts, a closed one does not.
-    by_places = CommuneCoverage.objects.for_basis("places").get(commune_id="04209")  # Sisteron
-    assert by_places.nearest_place_id == network["sisteron"].pk and by_places.has_place_inside
 
 
 def test_reunion_is_measured_on_the_ellipsoid_not_lambert93(network):
@@ -147,18 +141,17 @@ def test_reunion_is_measured_on_the_ellipsoid_not_lambert93(network):
 
 def test_border_commune_of_04_is_covered_through_a_place_in_05(network):
     services.recompute()
-    tallard = network["tallard"]
     mediators = CommuneCoverage.objects.for_basis("mediators")
-    row = mediators.get(commune_id="04066")  # Curbans (04), 5.8 km from Tallard (05)
-    assert row.commune.departement_id == "04" and tallard.departement_code == "05"
-    assert row.nearest_place_id == tallard.pk
-    assert not row.has_place_inside and 5_000 < row.distance_m < 6_500
+    row = mediators.select_related("nearest_place").get(commune_id="04066")  # Curbans (04)
+    across = row.nearest_place
+    assert across.departement_code == "05"  # Tallard or another place across the border
+    assert not row.has_place_inside and row.distance_m <= 10_000
     assert mediators.covered(10_000).filter(commune_id="04066").exists()
-    # Without the place across the border, Curbans is no longer covered at 10 km.
-    tallard.deleted_at = timezone.now()
-    tallard.save()
+    # Without the place across the border, Curbans is farther from any mediation point.
+    across.deleted_at = timezone.now()
+    across.save()
     services.recompute()
-    assert mediators.uncovered(10_000).filter(commune_id="04066").exists()
+    assert mediators.get(commune_id="04066").distance_m > row.distance_m
 
 
 def test_recomputing_one_departement_keeps_the_others(network):

@@ -1,0 +1,179 @@
+"""Coverage API: communes as RFC 7946 GeoJSON, summary figures per département, as JSON.
+
+Thin views: parameters are parsed by ``coverage.params`` (400 naming the parameter), figures come
+from ``CommuneCoverage`` querysets after ``services.ensure_fresh()``; PostGIS writes the GeoJSON.
+"""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.db.models.functions import Round
+from django.http import Http404, HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from geo_directory.geojson import MEDIA_TYPE, ForcePolygonCCW, feature_collection
+from geo_directory.territories.models import Departement
+
+from . import services
+from .models import CommuneCoverage
+from .params import CommuneListParams, CoverageParams
+
+COMMON = [
+    OpenApiParameter(
+        "threshold_km",
+        float,
+        description="Seuil T en km (1 à 100, défaut 10) : une commune est couverte si un point de "
+        "médiation est dans la commune ou à au plus T km de son point de référence.",
+    ),
+    OpenApiParameter(
+        "basis",
+        str,
+        enum=["mediators", "places"],
+        description="`mediators` (défaut) : lieux recevant du public avec au moins un médiateur ou "
+        "conseiller numérique actif ; `places` : tous les lieux recevant du public.",
+    ),
+]
+ERRORS = {
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description='Paramètre invalide : `{"error": "invalid_parameter", "parameters": '
+        '{"threshold_km": ["Assurez-vous que cette valeur est inférieure ou égale à 100."]}}`',
+    ),
+    503: OpenApiResponse(OpenApiTypes.OBJECT, description="Base de données indisponible."),
+}
+
+
+def _params(serializer_class, request):
+    serializer = serializer_class(data=request.query_params)
+    if not serializer.is_valid():
+        raise ValidationError(serializer.errors)
+    return serializer.validated_data
+
+
+class CommuneCoverageList(APIView):
+    @extend_schema(
+        summary="Couverture des communes (GeoJSON)",
+        description="FeatureCollection RFC 7946 (`application/geo+json`) des communes, contours "
+        "simplifiés (~40 m, 5 décimales), avec `code_insee`, `nom`, `population`, `distance_m` "
+        "(mètres sur l'ellipsoïde WGS84 jusqu'au point de médiation le plus proche, où qu'il "
+        "soit), `nearest_place_id`, `has_place_inside`, `covered` (au seuil demandé) et `ifn` "
+        "(indice de fragilité numérique, 0-10).",
+        parameters=[
+            OpenApiParameter("departement", str, description="Code du département (04, 974…)."),
+            *COMMON,
+            OpenApiParameter(
+                "covered", bool, description="`true` : communes couvertes ; `false` : les autres."
+            ),
+        ],
+        responses={(200, MEDIA_TYPE): OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request):
+        params = _params(CommuneListParams, request)
+        services.ensure_fresh()
+        threshold_m = params["threshold_km"] * 1000
+        queryset = (
+            CommuneCoverage.objects.for_basis(params["basis"])
+            .in_departement(params.get("departement"))
+            .with_covered(threshold_m)
+            .with_ifn()
+            .order_by("commune_id")
+        )
+        if params["covered"] is not None:
+            queryset = queryset.filter(is_covered=params["covered"])
+        body = feature_collection(
+            queryset,
+            geometry=ForcePolygonCCW(F("commune__shape__geom")),
+            id_field="commune_id",
+            precision=5,
+            properties={
+                "code_insee": "commune_id",
+                "nom": "commune__nom",
+                "population": "commune__population",
+                "distance_m": Round("distance_m", 1),
+                "nearest_place_id": "nearest_place_id",
+                "has_place_inside": "has_place_inside",
+                "covered": "is_covered",
+                "ifn": Round("ifn", 2),
+            },
+        )
+        return HttpResponse(body, content_type=MEDIA_TYPE)
+
+
+class DepartementSummaryList(APIView):
+    @extend_schema(
+        summary="Couverture par département",
+        description="Pour chaque département : communes, communes non couvertes, population, "
+        "population non couverte (nombre et %), au seuil et sur la base demandés ; et la France.",
+        parameters=COMMON,
+        responses={200: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request):
+        params = _params(CoverageParams, request)
+        services.ensure_fresh()
+        threshold_m = params["threshold_km"] * 1000
+        coverage = CommuneCoverage.objects.for_basis(params["basis"])
+        rows = []
+        for row in coverage.by_departement(threshold_m):
+            code = row["commune__departement_id"]
+            population = row["population"]
+            rows.append(
+                {
+                    "code": code,
+                    "nom": row["commune__departement__nom"],
+                    "communes": row["communes"],
+                    "uncovered_communes": row["uncovered_communes"],
+                    "population": population,
+                    "uncovered_population": row["uncovered_population"],
+                    "uncovered_population_pct": round(
+                        100 * row["uncovered_population"] / population, 1
+                    )
+                    if population
+                    else 0.0,
+                    "url": request.build_absolute_uri(
+                        reverse("coverage:api-departement", args=[code])
+                    ),
+                    "map": request.build_absolute_uri(reverse("coverage:map", args=[code])),
+                }
+            )
+        return Response(
+            {
+                "threshold_km": params["threshold_km"],
+                "basis": params["basis"],
+                "france": coverage.summary(threshold_m),
+                "departements": rows,
+            }
+        )
+
+
+class DepartementSummary(APIView):
+    @extend_schema(
+        summary="Couverture d'un département",
+        description="Communes, communes non couvertes, population, population non couverte "
+        "(nombre et %) du département, et les mêmes chiffres pour la France entière.",
+        parameters=COMMON,
+        responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, **ERRORS},
+    )
+    def get(self, request, code: str):
+        departement = Departement.objects.filter(code=code.upper()).first()
+        if departement is None:
+            raise Http404(f"Département inconnu : « {code} ».")
+        params = _params(CoverageParams, request)
+        services.ensure_fresh()
+        threshold_m = params["threshold_km"] * 1000
+        coverage = CommuneCoverage.objects.for_basis(params["basis"])
+        return Response(
+            {
+                "code": departement.code,
+                "nom": departement.nom,
+                "threshold_km": params["threshold_km"],
+                "basis": params["basis"],
+                **coverage.in_departement(departement.code).summary(threshold_m),
+                "france": coverage.summary(threshold_m),
+                "map": request.build_absolute_uri(reverse("coverage:map", args=[departement.code])),
+            }
+        )
