@@ -1,0 +1,52 @@
+"""A coordinator opens the coverage map of 04 in a real browser (chromium) and moves the threshold.
+
+pytest-django's ``live_server`` forces ``transactional_db``, whose flush would wipe the demo data
+loaded once per session; as tests/places_web does, this module starts Django's own live server
+thread over the committed demo data (coverage included, computed by ``load_demo``).
+"""
+
+import pytest
+from pytest_django.live_server_helper import LiveServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        live = LiveServer("127.0.0.1:0")
+    yield live.url
+    live.stop()
+
+
+def uncovered(page) -> int:
+    text = page.locator("#uncovered-communes").inner_text()
+    return int("".join(char for char in text if char.isdigit()))
+
+
+def test_changing_the_threshold_changes_the_uncovered_communes(server, page, artifacts_dir):
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(f"{server}/couverture/04/", wait_until="domcontentloaded")
+    assert "Alpes-de-Haute-Provence" in page.locator("h1").inner_text()
+    page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive")
+    assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() >= 198
+    at_10 = uncovered(page)
+    assert page.locator("#id_seuil").input_value() == "10"
+
+    page.select_option("#id_seuil", "30")
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.click("#coverage-controls button[type=submit]")
+    at_30 = uncovered(page)
+    assert "seuil=30" in page.url
+    assert at_30 < at_10
+
+    page.fill("#id_seuil_libre", "3")  # free input: the select switches to "autre"
+    assert page.locator("#id_seuil").input_value() == "autre"
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.click("#coverage-controls button[type=submit]")
+    at_3 = uncovered(page)
+    assert at_3 > at_10
+    assert "à au plus 3 km" in page.locator(".lead").inner_text()
+    page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(artifacts_dir / "coverage-04-threshold-3km.png"), full_page=True)
