@@ -261,6 +261,13 @@ class PlaceImporter:
                 )
             elif code and code in territory.communes:
                 commune = code
+                self.report.warn(
+                    record,
+                    "latitude",
+                    f"{lat}, {lon}",
+                    "le point ne tombe dans aucune commune chargée (en mer, hors du contour"
+                    f" simplifié ?) : commune prise du code {code}",
+                )
             values["departement_code"] = point_dep or (
                 territory.communes[commune]["departement"] if commune else code_dep
             )

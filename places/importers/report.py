@@ -89,7 +89,7 @@ class ImportReport:
             reasons = Counter(_kind(issue.reason) for issue in issues)
             summary = ", ".join(f"{reason} ({n})" for reason, n in reasons.most_common(6))
             out.append(f"{title} : {summary}")
-            for issue in issues[:details]:
+            for issue in sorted(issues, key=lambda i: i.line)[:details]:
                 out.append(
                     f"  ligne {issue.line} [id {issue.source_id}] {issue.field} = "
                     f"« {issue.value[:60]} » : {issue.reason}"

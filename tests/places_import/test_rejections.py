@@ -230,3 +230,24 @@ def test_binary_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="illisible"):
         call_command("import_places", str(binary), source="essai", verbosity=0)
     assert not Place.objects.filter(import_source="essai").exists()
+
+
+def test_point_in_the_sea_off_saint_denis_takes_the_commune_of_its_code(tmp_path):
+    sea = {
+        **DIGNE,
+        "id": "en-mer",
+        "nom": "Médiathèque François Mitterrand",
+        "commune": "Saint-Denis",
+        "code_postal": "97400",
+        "code_insee": "97411",
+        "latitude": "-20.85",  # 3 km offshore, north of Saint-Denis de La Réunion
+        "longitude": "55.45",
+        "telephone": "0262 90 47 00",
+    }
+    path = write_standard_csv(tmp_path / "lieux.csv", [sea])
+    report = run_import(path, "essai")
+    place = Place.objects.get(import_source="essai", source_id="en-mer")
+    assert place.commune_actuelle_id == "97411" and place.departement_code == "974"
+    assert place.telephone == "+262262904700"
+    [warning] = issues(report.warnings, source_id="en-mer", field="latitude")
+    assert "aucune commune" in warning.reason
