@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -23,7 +24,7 @@ class Command(BaseCommand):
                 reader,
                 options["source"],
                 dry_run=options["dry_run"],
-                show_progress=options["verbosity"] >= 1,
+                show_progress=options["verbosity"] >= 1 and sys.stderr.isatty(),
             )
         except (DataFileError, ValueError) as exc:
             raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
