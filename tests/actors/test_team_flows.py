@@ -1,0 +1,139 @@
+"""What a coordinator and a mediator do with their pages: invite, answer, remove, edit places."""
+
+import csv
+import html
+import io
+from datetime import date
+
+import pytest
+
+from actors.models import Actor, Invitation
+from actors.querysets import mediators_outside_team
+
+from .factories import add_to_team, make_actor, make_coordinator, make_place
+
+pytestmark = pytest.mark.django_db
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.fixture
+def digne():
+    return make_place("digne", "Médiathèque de Digne")
+
+
+def test_invitation_by_email_then_accepted_by_the_mediator(client, digne):
+    coordinator = make_coordinator(departements=["04"], employer=digne)
+    mediator = make_actor("Invitée", places=[digne], login=True, email="invitee@example.org")
+    client.force_login(coordinator.user)
+
+    response = client.post("/mon-equipe/inviter/", {"email": " Invitee@Example.org "}, follow=True)
+    assert messages_of(response) == ["Invitation envoyée à invitee@example.org."]
+    invitation = Invitation.objects.get(coordinator=coordinator)
+    assert (invitation.email, invitation.actor, invitation.status) == (
+        "invitee@example.org",
+        mediator,
+        "sent",
+    )
+    again = client.post("/mon-equipe/inviter/", {"email": "invitee@example.org"}, follow=True)
+    assert "déjà en attente" in messages_of(again)[0]
+    bad = client.post("/mon-equipe/inviter/", {"email": "pas une adresse"}, follow=True)
+    assert messages_of(bad) == ["Saisissez une adresse électronique valide."]
+    assert Invitation.objects.count() == 1
+
+    client.force_login(mediator.user)
+    profile = client.get("/mon-profil/").content.decode()
+    assert "vous invite à rejoindre son équipe" in profile and coordinator.full_name in profile
+    answered = client.post(
+        f"/mon-profil/invitations/{invitation.pk}/", {"answer": "accept"}, follow=True
+    )
+    assert messages_of(answered) == [f"Vous avez rejoint l'équipe de {coordinator.full_name}."]
+    assert list(Actor.objects.team_of(coordinator)) == [mediator]
+    assert Invitation.objects.get().status == "accepted"
+    # an answered invitation cannot be answered twice, nor by someone else
+    assert client.post(f"/mon-profil/invitations/{invitation.pk}/").status_code == 404
+
+
+def test_refused_invitation_can_be_sent_again_and_remove_puts_back_outside(client, digne):
+    coordinator = make_coordinator(departements=["04"], employer=digne)
+    mediator = make_actor("Refus", places=[digne], login=True)
+    client.force_login(coordinator.user)
+    client.post("/mon-equipe/inviter/", {"actor": mediator.pk})
+    client.force_login(mediator.user)
+    invitation = Invitation.objects.get()
+    client.post(f"/mon-profil/invitations/{invitation.pk}/", {"answer": "refuse"})
+    assert Invitation.objects.get().status == "refused"
+    assert not Actor.objects.team_of(coordinator).exists()
+
+    client.force_login(coordinator.user)
+    client.post("/mon-equipe/inviter/", {"actor": mediator.pk})
+    assert Invitation.objects.get().status == "sent"  # same row: unique per coordinator+email
+
+    add_to_team(coordinator, mediator)
+    assert mediator not in mediators_outside_team(coordinator)
+    page = client.get("/mon-equipe/").content.decode()
+    assert mediator.email in page  # their own team: contact details shown
+    response = client.post(f"/mon-equipe/retirer/{mediator.pk}/", follow=True)
+    assert messages_of(response) == [f"{mediator.full_name} ne fait plus partie de votre équipe."]
+    assert mediator in mediators_outside_team(coordinator)
+
+
+def test_export_lists_the_team_for_a_mailing_list(client, demo_coordinator):
+    client.force_login(demo_coordinator.user)
+    response = client.get("/mon-equipe/export.csv")
+    assert 'filename="mon-equipe-' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    team = Actor.objects.team_of(demo_coordinator)
+    assert sorted(r["courriel"] for r in rows) == sorted(team.values_list("email", flat=True))
+    assert all(r["lieux_activite"] for r in rows)
+
+
+def test_mediator_adds_and_ends_places_and_edits_the_profile(client, digne):
+    mediator = make_actor("Profil", places=[digne], login=True, consent=False)
+    sisteron = make_place("sisteron", "France services de Sisteron")
+    client.force_login(mediator.user)
+    page = client.get("/mon-profil/")
+    assert sisteron in page.context["activity_form"].fields["place"].queryset
+
+    response = client.post("/mon-profil/lieux/ajouter/", {"place": sisteron.pk}, follow=True)
+    assert messages_of(response) == ["France services de Sisteron ajouté à vos lieux d'activité."]
+    future = client.post(
+        "/mon-profil/lieux/ajouter/", {"place": sisteron.pk, "start_date": "2999-01-01"}
+    )
+    assert future.status_code == 302 and mediator.activities.current().count() == 2
+
+    activity = mediator.activities.get(place=digne)
+    client.post(f"/mon-profil/lieux/{activity.pk}/terminer/")
+    activity.refresh_from_db()
+    assert activity.end_date == date.today()
+    assert [a.place for a in mediator.activities.current()] == [sisteron]
+
+    bad = client.post(
+        "/mon-profil/",
+        {"first_name": "Profil", "last_name": "X", "email": "x@example.org", "phone": "abc"},
+    )
+    assert bad.status_code == 400 and "phone" in bad.context["form"].errors
+    good = client.post(
+        "/mon-profil/",
+        {
+            "first_name": "Profil",
+            "last_name": "Modifié",
+            "email": "x@example.org",
+            "phone": "+33465710001",
+            "visibility_consent": "on",
+        },
+    )
+    assert good.status_code == 302
+    mediator.refresh_from_db()
+    assert mediator.visibility_consent and list(Actor.objects.search("profil modifie")) == [
+        mediator
+    ]
+
+
+def test_someone_without_an_actor_gets_a_clear_refusal(client, staff_user):
+    client.force_login(staff_user)
+    response = client.get("/mon-profil/")
+    assert response.status_code == 403
+    assert "Aucune fiche d'acteur" in html.unescape(response.content.decode())
