@@ -7,7 +7,7 @@ app_name = "places"
 
 urlpatterns = [
     path("api/v1/lieux/", api.PlaceListView.as_view(), name="api-list"),
-    path("api/v1/lieux/<int:pk>/", api.PlaceDetailView.as_view(), name="api-detail"),
+    path("api/v1/lieux/<str:pk>/", api.PlaceDetailView.as_view(), name="api-detail"),
     path("lieux/", views.search, name="search"),
     path("lieux/communes/", views.commune_suggestions, name="commune-suggestions"),
     path("lieux/<int:pk>/", views.detail, name="detail"),

@@ -21,7 +21,15 @@ from rest_framework.views import APIView
 from geo_directory.geojson import MEDIA_TYPE
 
 from ..exporters import standard_csv_chunks
-from ..filters import MAX_PAGE_SIZE, MAX_RADIUS_KM, InvalidParameters, PlaceFilter
+from ..filters import (
+    CODE_INSEE_RE,
+    DEPARTEMENT_RE,
+    MAX_PAGE_SIZE,
+    MAX_RADIUS_KM,
+    MAX_TEXT,
+    InvalidParameters,
+    PlaceFilter,
+)
 from ..models import Place
 from ..querysets import LIST_FIELDS
 from .features import place_collection
@@ -62,24 +70,36 @@ ERRORS = {
     ),
     503: OpenApiResponse(OpenApiTypes.OBJECT, description="Base de données indisponible."),
 }
+# Plain decimal degrees within range, for the documented patterns (the view checks again).
+LON = r"-?(180(\.0+)?|(1[0-7]\d|\d{1,2})(\.\d+)?)"
+LAT = r"-?(90(\.0+)?|[0-8]?\d(\.\d+)?)"
 LIST_PARAMETERS = [
     OpenApiParameter(
-        "bbox", str, description="minLon,minLat,maxLon,maxLat (WGS84) ; filtre exact."
+        "bbox",
+        {"type": "string", "pattern": rf"^{LON},{LAT},{LON},{LAT}$"},
+        description="minLon,minLat,maxLon,maxLat (WGS84, minLon ≤ maxLon, minLat ≤ maxLat) ; "
+        "filtre exact (ST_Intersects).",
     ),
     OpenApiParameter(
         "near",
-        str,
+        {"type": "string", "pattern": rf"^{LON},{LAT}$"},
         description="lon,lat : lieux autour de ce point, du plus proche au plus lointain, "
         "chacun avec `distance_m` (mètres sur l'ellipsoïde WGS84).",
     ),
     OpenApiParameter(
         "radius_km",
-        float,
+        {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM},
         description=f"Rayon autour de `near`, défaut 20, au plus {MAX_RADIUS_KM}.",
     ),
-    OpenApiParameter("departement", str, description="Code du département (04, 2A, 974…)."),
     OpenApiParameter(
-        "code_insee", str, description="Code INSEE de la commune (anciens codes acceptés)."
+        "departement",
+        {"type": "string", "pattern": DEPARTEMENT_RE.pattern},
+        description="Code d'un département chargé (04, 2A, 974…) ; inconnu : 400.",
+    ),
+    OpenApiParameter(
+        "code_insee",
+        {"type": "string", "pattern": CODE_INSEE_RE.pattern},
+        description="Code INSEE d'une commune chargée (anciens codes acceptés) ; inconnu : 400.",
     ),
     *[
         OpenApiParameter(
@@ -93,10 +113,20 @@ LIST_PARAMETERS = [
         for name, values in LIST_FIELDS.items()
     ],
     OpenApiParameter("ouvert_maintenant", bool, description="Seulement les lieux ouverts."),
-    OpenApiParameter("q", str, description="Nom, adresse, SIRET ou code postal (sans accents)."),
-    OpenApiParameter("page", int, description="Page, à partir de 1."),
     OpenApiParameter(
-        "page_size", int, description=f"Lieux par page, défaut 100, au plus {MAX_PAGE_SIZE}."
+        "q",
+        {"type": "string", "maxLength": MAX_TEXT},
+        description="Nom, adresse, SIRET ou code postal (casse et accents ignorés).",
+    ),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        description="Page, à partir de 1.",
+    ),
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        description=f"Lieux par page, défaut 100, au plus {MAX_PAGE_SIZE}.",
     ),
     OpenApiParameter(
         "format",
@@ -217,13 +247,18 @@ class PlaceDetailView(GeoJSONAPIView):
     @extend_schema(
         operation_id="lieux_retrieve",
         summary="Un lieu (Feature GeoJSON)",
+        parameters=[
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="Numéro du lieu")
+        ],
         responses={
             (200, MEDIA_TYPE): OpenApiResponse(OpenApiTypes.OBJECT, description="Feature"),
             404: OpenApiResponse(OpenApiTypes.OBJECT, description="Lieu inconnu ou non public."),
         },
     )
-    def get(self, request, pk: int):
-        queryset = Place.objects.public().filter(pk=pk)
+    def get(self, request, pk: str):
+        if not pk.isdigit() or len(pk) > 18:
+            raise NotFound("Lieu inconnu : l'identifiant est un nombre entier.")
+        queryset = Place.objects.public().filter(pk=int(pk))
         features = json.loads(place_collection(queryset))["features"]
         if not features:
             raise NotFound("Lieu inconnu ou non public.")

@@ -73,6 +73,8 @@ def test_features_equal_the_places_one_by_one(client):
 def test_hidden_and_deleted_places_are_not_served(client):
     hidden = make_place("digne", "Invisible", is_visible=False)
     get_json(client, f"{URL}{hidden.pk}/", status=404)
+    response, data = get_json(client, f"{URL}null,null/", status=404)
+    assert response["Content-Type"].startswith("application/json") and data["error"] == "not_found"
     _, data = get_json(client, f"{URL}?code_insee=04070&page_size=1000")
     assert hidden.pk not in {f["id"] for f in data["features"]}
 
