@@ -60,7 +60,7 @@ PARAMETERS = {
             "type": "array",
             "minItems": 4,
             "maxItems": 4,
-            "items": {"type": "number"},
+            "items": {"type": "number", "minimum": -180, "maximum": 180},
         },
         "style": "form",
         "explode": False,
@@ -127,6 +127,15 @@ def _feature_schema(source):
     }
 
 
+def _filter_schema(field):
+    schema = dict(SCHEMA_TYPES[field.type])
+    if field.choices:
+        schema["enum"] = list(field.choices)
+    elif field.type == "string":
+        schema.update(minLength=1, maxLength=250)
+    return schema
+
+
 def _collection_paths(source):
     feature = {"$ref": f"#/components/schemas/{source.id}Feature"}
     filters = [
@@ -135,7 +144,7 @@ def _collection_paths(source):
             "in": "query",
             "required": False,
             "description": f"Filtre d'égalité : {f.description}",
-            "schema": {**SCHEMA_TYPES[f.type], **({"enum": list(f.choices)} if f.choices else {})},
+            "schema": _filter_schema(f),
         }
         for f in source.filterable()
     ]

@@ -12,6 +12,7 @@ import json
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from geo_directory.geojson import MEDIA_TYPE as GEOJSON
@@ -76,6 +77,7 @@ def extents(version) -> dict:
 def ogc_view(func):
     """Answers OGC exceptions for bad parameters; GET and HEAD only."""
 
+    @csrf_exempt  # read-only: any method but GET/HEAD gets 405 (not CSRF's 403)
     @require_safe
     def wrapper(request, *args, **kwargs):
         try:
