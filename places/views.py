@@ -21,7 +21,14 @@ from geo_directory.territories.models import Commune, Departement
 
 from . import maps, standard
 from .api.features import STANDARD_FIELDS
-from .forms import FILTER_FIELDS, PAGE_SIZE, DirectoryForm, SearchForm, suggestion_label
+from .forms import (
+    DEFAULT_RADIUS_KM,
+    FILTER_FIELDS,
+    PAGE_SIZE,
+    DirectoryForm,
+    SearchForm,
+    suggestion_label,
+)
 from .models import Place
 from .opening_hours import readable_week, today_hours
 
@@ -74,7 +81,11 @@ def results_map(places, origin, radius_km: int) -> dict:
 @require_GET
 def search(request):
     """/lieux/: places around a commune or the user's position, nearest first."""
-    form = SearchForm(request.GET or None)
+    data = None
+    if request.GET:
+        data = request.GET.copy()
+        data.setdefault("rayon", str(DEFAULT_RADIUS_KM))  # a shared URL may omit it
+    form = SearchForm(data)
     context = {"form": form, "filter_fields": FILTER_FIELDS}
     if form.is_bound and form.is_valid() and form.origin is not None:
         data = form.cleaned_data

@@ -71,7 +71,9 @@ def test_search_around_barcelonnette_lists_places_nearest_first_with_a_map(clien
 
 def test_search_by_postal_code_insee_code_and_unaccented_name_find_the_same_commune(client):
     for text in ("04000", "04070", "digne les bains", "Digne-les-Bains (04)"):
-        assert "de Digne-les-Bains (04)" in html(client, f"/lieux/?commune={text}"), text
+        page = html(client, f"/lieux/?commune={text}")
+        assert "de Digne-les-Bains (04)" in page, text
+        assert "à moins de 20 km" in page and '<option value="20" selected>' in page
 
 
 def test_filters_live_in_the_url_and_narrow_the_list(client):
