@@ -251,3 +251,24 @@ def test_point_in_the_sea_off_saint_denis_takes_the_commune_of_its_code(tmp_path
     assert place.telephone == "+262262904700"
     [warning] = issues(report.warnings, source_id="en-mer", field="latitude")
     assert "aucune commune" in warning.reason
+
+
+def test_a_changed_row_is_updated_and_a_row_gone_from_the_file_is_left_alone(tmp_path):
+    path = write_standard_csv(tmp_path / "lieux.csv", rows())
+    run_import(path, "essai")
+    before = Place.objects.get(import_source="essai", source_id="digne-1")
+    changed = [{**DIGNE, "telephone": "04 92 36 62 62"}] + rows()[6:7]  # digne-1, barcelonnette
+    write_standard_csv(path, changed)
+    report = run_import(path, "essai")
+    assert (report.created, report.updated, report.unchanged, report.absent) == (0, 1, 1, 1)
+    after = Place.objects.get(import_source="essai", source_id="digne-1")
+    assert after.telephone == "+33492366262" and after.updated_at > before.updated_at
+    assert after.created_at == before.created_at
+    assert Place.objects.filter(import_source="essai", source_id="sainte-marie").exists()
+
+
+def test_the_whole_batch_is_located_with_a_handful_of_queries(django_assert_max_num_queries):
+    path = FIXTURES / "conseillers-numeriques-lieux-2022-12.json"
+    with django_assert_max_num_queries(15):
+        report = run_import(path, "essai-requetes")
+    assert report.created == report.read > 150  # never one query per row
