@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import smtplib
 
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery
@@ -17,6 +20,8 @@ from django.utils import timezone
 
 from .models import Activity, Actor, Invitation, TeamMembership
 from .querysets import current_q
+
+logger = logging.getLogger(__name__)
 
 
 class TeamError(Exception):
@@ -80,6 +85,28 @@ def answer(invitation: Invitation, actor: Actor, *, accept: bool) -> Invitation:
             coordinator=invitation.coordinator, member=actor, start_date=timezone.localdate()
         )
     return invitation
+
+
+def send_invitation_email(invitation: Invitation, profile_url: str) -> bool:
+    """Tell the invited person by e-mail; False (and a log line) when the mail server refuses:
+    the invitation stays recorded and is shown on their profile page anyway."""
+    coordinator = invitation.coordinator
+    body = (
+        f"Bonjour,\n\n{coordinator.full_name} vous invite à rejoindre son équipe de "
+        f"coordination sur Maillage.\n\nConnectez-vous puis acceptez ou refusez l'invitation "
+        f"sur votre profil : {profile_url}\n"
+    )
+    try:
+        send_mail(
+            "Invitation à rejoindre une équipe de coordination",
+            body,
+            None,
+            [invitation.email],
+        )
+    except (OSError, smtplib.SMTPException) as error:
+        logger.warning("invitation %s: e-mail not sent (%s)", invitation.pk, error)
+        return False
+    return True
 
 
 def pending_invitations_for(actor: Actor):

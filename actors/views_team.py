@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -105,7 +106,15 @@ def invite(request):
         messages.error(request, str(error))
     else:
         who = actor.full_name if actor else invitation.email
-        messages.success(request, f"Invitation envoyée à {who}.")
+        profile_url = request.build_absolute_uri(reverse("actors:profile"))
+        if services.send_invitation_email(invitation, profile_url):
+            messages.success(request, f"Invitation envoyée à {who}.")
+        else:
+            messages.warning(
+                request,
+                f"Invitation enregistrée pour {who}, mais le courriel n'a pas pu partir : "
+                "la personne la verra sur son profil.",
+            )
     return _back(request, "actors:team")
 
 

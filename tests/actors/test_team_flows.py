@@ -6,6 +6,7 @@ import io
 from datetime import date
 
 import pytest
+from django.core import mail
 
 from actors.models import Actor, Invitation
 from actors.querysets import mediators_outside_team
@@ -31,6 +32,9 @@ def test_invitation_by_email_then_accepted_by_the_mediator(client, digne):
 
     response = client.post("/mon-equipe/inviter/", {"email": " Invitee@Example.org "}, follow=True)
     assert messages_of(response) == ["Invitation envoyée à invitee@example.org."]
+    (email,) = mail.outbox
+    assert email.to == ["invitee@example.org"] and coordinator.full_name in email.body
+    assert "http://testserver/mon-profil/" in email.body
     invitation = Invitation.objects.get(coordinator=coordinator)
     assert (invitation.email, invitation.actor, invitation.status) == (
         "invitee@example.org",
@@ -78,6 +82,16 @@ def test_refused_invitation_can_be_sent_again_and_remove_puts_back_outside(clien
     response = client.post(f"/mon-equipe/retirer/{mediator.pk}/", follow=True)
     assert messages_of(response) == [f"{mediator.full_name} ne fait plus partie de votre équipe."]
     assert mediator in mediators_outside_team(coordinator)
+
+
+def test_invitation_stays_recorded_when_the_mail_server_is_down(client, digne, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    coordinator = make_coordinator(departements=["04"], employer=digne)
+    client.force_login(coordinator.user)
+    response = client.post("/mon-equipe/inviter/", {"email": "loin@example.org"}, follow=True)
+    assert "le courriel n'a pas pu partir" in messages_of(response)[0]
+    assert Invitation.objects.filter(email="loin@example.org", status="sent").exists()
 
 
 def test_export_lists_the_team_for_a_mailing_list(client, demo_coordinator):
