@@ -151,3 +151,23 @@ def test_someone_without_an_actor_gets_a_clear_refusal(client, staff_user):
     response = client.get("/mon-profil/")
     assert response.status_code == 403
     assert "Aucune fiche d'acteur" in html.unescape(response.content.decode())
+
+
+def test_staff_manage_actors_in_the_admin_where_fictional_people_are_flagged(client):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("admin-test", password="x")
+    client.force_login(admin)
+    listing = client.get("/admin/actors/actor/?is_fictional__exact=1")
+    assert listing.status_code == 200 and "(fictif)" in listing.content.decode()
+    jp = Actor.objects.get(external_id="demo-003")
+    assert client.get(f"/admin/actors/actor/{jp.pk}/change/").status_code == 200
+    for model in ("teammembership", "invitation", "activity", "employment"):
+        assert client.get(f"/admin/actors/{model}/").status_code == 200
+    digne = Actor.objects.filter(roles__contains=["mediateur"], deleted_at__isnull=True).first()
+    client.post(
+        "/admin/actors/actor/",
+        {"action": "soft_delete", "_selected_action": [digne.pk]},
+    )
+    digne.refresh_from_db()
+    assert digne.deleted_at is not None and not digne.activities.current().exists()
