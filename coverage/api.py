@@ -57,6 +57,7 @@ def _params(serializer_class, request):
 
 class CommuneCoverageList(APIView):
     @extend_schema(
+        operation_id="communes_couverture_list",
         summary="Couverture des communes (GeoJSON)",
         description="FeatureCollection RFC 7946 (`application/geo+json`) des communes, contours "
         "simplifiés (~40 m, 5 décimales), avec `code_insee`, `nom`, `population`, `distance_m` "
@@ -106,6 +107,7 @@ class CommuneCoverageList(APIView):
 
 class DepartementSummaryList(APIView):
     @extend_schema(
+        operation_id="couverture_departements_list",
         summary="Couverture par département",
         description="Pour chaque département : communes, communes non couvertes, population, "
         "population non couverte (nombre et %), au seuil et sur la base demandés ; et la France.",
@@ -152,6 +154,7 @@ class DepartementSummaryList(APIView):
 
 class DepartementSummary(APIView):
     @extend_schema(
+        operation_id="couverture_departement_retrieve",
         summary="Couverture d'un département",
         description="Communes, communes non couvertes, population, population non couverte "
         "(nombre et %) du département, et les mêmes chiffres pour la France entière.",

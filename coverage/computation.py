@@ -47,19 +47,33 @@ class Nearest:
     distance_m: np.ndarray
 
 
-def nearest_geodesic(
-    origin_lon, origin_lat, point_lon, point_lat, *, tree: cKDTree | None = None
-) -> Nearest:
+def nearest_geodesic(origin_lon, origin_lat, point_lon, point_lat) -> Nearest:
+    """Nearest point of every origin; among points at the very same position, the first one."""
     origin_lon = np.asarray(origin_lon, dtype=float)
     origin_lat = np.asarray(origin_lat, dtype=float)
-    point_lon = np.asarray(point_lon, dtype=float)
-    point_lat = np.asarray(point_lat, dtype=float)
+    count = len(origin_lon)
+    if count == 0 or len(point_lon) == 0:
+        return Nearest(np.full(count, -1, dtype=np.int64), np.full(count, np.nan))
+    # Several places often share one position (the same place from several sources): keep one,
+    # so that exact ties do not force ever larger candidate lists.
+    _, first = np.unique(
+        np.column_stack((point_lon, point_lat)).astype(float), axis=0, return_index=True
+    )
+    first = np.sort(first)
+    found = _nearest_unique(
+        origin_lon,
+        origin_lat,
+        np.asarray(point_lon, dtype=float)[first],
+        np.asarray(point_lat, dtype=float)[first],
+    )
+    return Nearest(first[found.index], found.distance_m)
+
+
+def _nearest_unique(origin_lon, origin_lat, point_lon, point_lat) -> Nearest:
     count = len(origin_lon)
     index = np.full(count, -1, dtype=np.int64)
     distance = np.full(count, np.nan)
-    if count == 0 or len(point_lon) == 0:
-        return Nearest(index, distance)
-    tree = tree or cKDTree(ecef(point_lon, point_lat))
+    tree = cKDTree(ecef(point_lon, point_lat))
     origins = ecef(origin_lon, origin_lat)
     pending = np.arange(count)
     k = min(FIRST_CANDIDATES, len(point_lon))
@@ -85,7 +99,8 @@ def nearest_geodesic(
             better = other < best[rows]
             best[rows[better]] = other[better]
             best_col[rows[better]] = cols[better]
-        done = (chord[:, -1] > bound) | (k == len(point_lon))
+        # Unseen points are at least chord[:, -1] away along the ellipsoid too.
+        done = (chord[:, -1] >= best) | (k == len(point_lon))
         picked = candidates[np.arange(len(pending)), best_col]
         index[pending[done]] = picked[done]
         distance[pending[done]] = best[done]

@@ -7,6 +7,7 @@ and the API; ``FragilityIndex`` is La MedNum's digital fragility index (IFN) per
 """
 
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 
 from geo_directory.territories.models import Commune
@@ -39,6 +40,7 @@ class CommuneCoverage(models.Model):
         null=True,
         related_name="+",
         db_constraint=False,
+        db_index=False,
         verbose_name="point de médiation le plus proche",
     )
     has_place_inside = models.BooleanField("un point de médiation dans la commune", default=False)
@@ -50,7 +52,6 @@ class CommuneCoverage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["commune", "basis"], name="coverage_commune_basis"),
         ]
-        indexes = [models.Index(fields=["basis", "distance_m"], name="coverage_basis_dist_idx")]
 
     def __str__(self):
         return f"{self.commune_id} [{self.basis}] {self.distance_m} m"
@@ -71,9 +72,29 @@ class CoverageState(models.Model):
     computed_at = models.DateTimeField(null=True)
     fingerprint = models.CharField(max_length=200, blank=True)
     duration_ms = models.FloatField(null=True)
+    shapes_marker = models.CharField(
+        "communes et tolérance des contours simplifiés", max_length=100, blank=True
+    )
 
     class Meta:
         verbose_name = "état du calcul de couverture"
+
+
+class PlaceContainment(models.Model):
+    """Which communes' polygons contain a place's point, kept between recomputations.
+
+    Point-in-polygon for every place is the slowest step of a national recomputation; it only
+    changes when a place moves (``lon``/``lat`` differ) or the communes change (then the whole
+    table is emptied), so only those places are tested again.
+    """
+
+    place_id = models.BigIntegerField(primary_key=True)
+    lon = models.FloatField()
+    lat = models.FloatField()
+    communes = ArrayField(models.CharField(max_length=5), default=list, blank=True)
+
+    class Meta:
+        verbose_name = "commune contenant un lieu"
 
 
 class CommuneShape(models.Model):

@@ -114,7 +114,7 @@ def _team_rows(code: str, team_members, threshold_m: float) -> list[dict]:
     Place = apps.get_model("places", "Place")
     codes, lon, lat = services._communes(code)
     ids, plon, plat = services._points(mediation_points(Basis.MEDIATORS, team_members))
-    inside = services._containing_communes(ids, code)
+    inside = services._containing_communes(ids)
     computed = services.coverage_rows(codes, lon, lat, ids, plon, plat, inside)
     names = dict(Place.objects.filter(pk__in=ids.tolist()).values_list("pk", "nom"))
     communes = dict(

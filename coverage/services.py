@@ -17,12 +17,12 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from scipy.spatial import cKDTree
 
 from geo_directory.territories.models import Commune
 
-from .computation import ecef, nearest_geodesic
-from .models import Basis, CommuneCoverage, CommuneShape, CoverageState
+from . import storage
+from .computation import nearest_geodesic
+from .models import Basis, CommuneShape, CoverageState, PlaceContainment
 from .querysets import mediation_points
 
 LOCK_KEY = 5_000_511  # pg_advisory_xact_lock key: one recomputation at a time
@@ -36,6 +36,8 @@ class CoverageReport:
     uncovered_10km: dict = field(default_factory=dict)
     shapes_refreshed: int = 0
     seconds: float = 0.0
+    phases: dict = field(default_factory=dict)  # name -> seconds
+    writes: dict = field(default_factory=dict)  # basis -> storage.WriteCounts
     departement: str | None = None
 
     def lines(self) -> list[str]:
@@ -44,9 +46,17 @@ class CoverageReport:
             f"Couverture recalculée ({scope}) : {self.communes} communes en {self.seconds:.2f} s"
         ]
         for basis in Basis:
+            writes = self.writes.get(basis.value)
+            changes = (
+                f" ({writes.inserted} ajoutées, {writes.updated} modifiées, "
+                f"{writes.deleted} retirées, {writes.unchanged} inchangées)"
+                if writes
+                else ""
+            )
             out.append(
                 f"  base {basis.value} : {self.points.get(basis.value, 0)} points de médiation, "
                 f"{self.uncovered_10km.get(basis.value, 0)} communes non couvertes à 10 km"
+                + changes
             )
         if self.shapes_refreshed:
             out.append(f"  contours simplifiés mis à jour : {self.shapes_refreshed}")
@@ -71,82 +81,111 @@ def _communes(departement: str | None):
     return codes, lon, lat
 
 
-def _points(queryset):
-    """ids, lon, lat of a Place queryset (one query, no model instances)."""
+def _points(queryset, flagged=None):
+    """ids, lon, lat of a Place queryset (one query, no model instances).
+
+    With ``flagged`` (a subset queryset), also a boolean array: which of them belong to it.
+    """
     ids_sql, params = queryset.values("pk").query.sql_with_params()
+    flag_sql, flag_params = "false", []
+    if flagged is not None:
+        subset_sql, flag_params = flagged.values("pk").query.sql_with_params()
+        flag_sql = f"p.id IN ({subset_sql})"
     sql = (
-        "SELECT p.id, ST_X(p.location::geometry), ST_Y(p.location::geometry)"
+        f"SELECT p.id, ST_X(p.location::geometry), ST_Y(p.location::geometry), {flag_sql}"
         f" FROM {_table('places.Place')} p WHERE p.id IN ({ids_sql}) ORDER BY p.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*flag_params, *params])
         rows = cursor.fetchall()
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     lon = np.array([r[1] for r in rows], dtype=float)
     lat = np.array([r[2] for r in rows], dtype=float)
-    return ids, lon, lat
+    if flagged is None:
+        return ids, lon, lat
+    return ids, lon, lat, np.array([r[3] for r in rows], dtype=bool)
 
 
-def _containing_communes(place_ids: np.ndarray, departement: str | None) -> dict[int, set]:
-    """place id -> codes of the communes whose polygon contains it (GiST index on geom)."""
+def _containing_communes(place_ids: np.ndarray) -> dict[int, set]:
+    """place id -> codes of the communes whose polygon contains its point.
+
+    Tests again only the places that are new or moved since the last run (``PlaceContainment``),
+    each point probing the communes' GiST index; then reads the whole table.
+    """
     if not len(place_ids):
         return {}
-    sql = (
-        f"SELECT p.id, c.code FROM {_table('places.Place')} p"
-        f" JOIN {Commune._meta.db_table} c ON ST_Intersects(c.geom, p.location::geometry)"
-        " WHERE p.id = ANY(%s)"
-    )
-    params: list = [list(map(int, place_ids))]
-    if departement:
-        sql += " AND c.departement_id = %s"
-        params.append(departement)
+    places = _table("places.Place")
+    cache = PlaceContainment._meta.db_table
+    sql = f"""
+        WITH stale AS MATERIALIZED (
+            SELECT p.id, p.location::geometry AS g,
+                   ST_X(p.location::geometry) AS x, ST_Y(p.location::geometry) AS y
+            FROM {places} p LEFT JOIN {cache} k ON k.place_id = p.id
+            WHERE p.deleted_at IS NULL AND p.location IS NOT NULL
+              AND (k.place_id IS NULL OR k.lon <> ST_X(p.location::geometry)
+                   OR k.lat <> ST_Y(p.location::geometry))
+        )
+        INSERT INTO {cache} (place_id, lon, lat, communes)
+        SELECT s.id, s.x, s.y,
+               coalesce(array_agg(c.code) FILTER (WHERE c.code IS NOT NULL), '{{}}')
+        FROM stale s LEFT JOIN {Commune._meta.db_table} c ON ST_Intersects(c.geom, s.g)
+        GROUP BY s.id, s.x, s.y
+        ON CONFLICT (place_id) DO UPDATE
+        SET lon = EXCLUDED.lon, lat = EXCLUDED.lat, communes = EXCLUDED.communes
+    """
+    wanted = set(place_ids.tolist())
     inside: dict[int, set] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for place_id, code in cursor.fetchall():
-            inside.setdefault(place_id, set()).add(code)
+        cursor.execute(sql)
+        cursor.execute(f"SELECT place_id, communes FROM {cache} WHERE communes <> '{{}}'")
+        for place_id, codes in cursor.fetchall():
+            if place_id in wanted:
+                inside[place_id] = set(codes)
     return inside
 
 
 def coverage_rows(codes, lon, lat, ids, plon, plat, inside: dict[int, set]):
-    """(code, distance_m | None, nearest id | None, has_place_inside) for every commune."""
-    nearest = nearest_geodesic(
-        lon, lat, plon, plat, tree=cKDTree(ecef(plon, plat)) if len(ids) else None
-    )
+    """(code, distance_m | None, nearest id | None, has_place_inside) for every commune.
+
+    Distances are rounded to the millimetre, so that an unchanged result compares equal to the
+    stored one (``storage.write`` writes only the differences).
+    """
+    nearest = nearest_geodesic(lon, lat, plon, plat)
     with_inside = {code for place_id in ids.tolist() for code in inside.get(place_id, ())}
-    rows = []
-    for i, code in enumerate(codes.tolist()):
-        found = nearest.index[i] >= 0
-        rows.append(
-            (
-                code,
-                float(nearest.distance_m[i]) if found else None,
-                int(ids[nearest.index[i]]) if found else None,
-                code in with_inside,
-            )
+    found = nearest.index >= 0
+    distances = np.where(found, np.round(nearest.distance_m, 3), np.nan).tolist()
+    nearest_ids = (
+        np.where(found, ids[np.maximum(nearest.index, 0)], -1) if len(ids) else nearest.index
+    )
+    return [
+        (
+            code,
+            None if place_id < 0 else distance,
+            None if place_id < 0 else place_id,
+            code in with_inside,
         )
-    return rows
+        for code, distance, place_id in zip(
+            codes.tolist(), distances, nearest_ids.tolist(), strict=True
+        )
+    ]
 
 
-def _write(basis: str, rows, departement: str | None):
-    table = CommuneCoverage._meta.db_table
+def _shapes_marker() -> str:
     with connection.cursor() as cursor:
-        if departement:
-            cursor.execute(
-                f"DELETE FROM {table} WHERE basis = %s AND commune_id IN"
-                f" (SELECT code FROM {Commune._meta.db_table} WHERE departement_id = %s)",
-                [basis, departement],
-            )
-        else:
-            cursor.execute(f"DELETE FROM {table} WHERE basis = %s", [basis])
-        columns = "(commune_id, basis, distance_m, nearest_place_id, has_place_inside)"
-        with cursor.cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:
-            for code, distance, place_id, has_inside in rows:
-                copy.write_row((code, basis, distance, place_id, has_inside))
+        cursor.execute(f"SELECT count(*), max(updated_at) FROM {Commune._meta.db_table}")
+        count, latest = cursor.fetchone()
+    return f"{count}/{latest}/{SHAPE_TOLERANCE_DEG}"
 
 
-def refresh_shapes() -> int:
-    """Store a simplified polygon for every commune whose polygon changed since last time."""
+def refresh_shapes(state: CoverageState | None = None) -> int:
+    """Store a simplified polygon for every commune whose polygon changed since last time.
+
+    With ``state``, skipped at once when no commune changed since the last refresh.
+    """
+    marker = _shapes_marker()
+    if state is not None and state.shapes_marker == marker:
+        return 0
+    PlaceContainment.objects.all().delete()  # communes changed: test every place again
     shape_table = CommuneShape._meta.db_table
     sql = f"""
         INSERT INTO {shape_table} (commune_id, geom, source_updated_at, tolerance)
@@ -165,7 +204,10 @@ def refresh_shapes() -> int:
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, {"tolerance": SHAPE_TOLERANCE_DEG})
-        return cursor.rowcount
+        refreshed = cursor.rowcount
+    if state is not None:
+        CoverageState.objects.filter(pk=state.pk).update(shapes_marker=marker)
+    return refreshed
 
 
 def _table(label: str) -> str:
@@ -202,20 +244,27 @@ def recompute(departement: str | None = None, *, if_stale: bool = False) -> Cove
             return None
         state, _ = CoverageState.objects.get_or_create(pk=1)
         version = state.version
-        report.shapes_refreshed = refresh_shapes()
+        clock = _Clock(report.phases)
+        report.shapes_refreshed = refresh_shapes(state)
+        clock.lap("shapes")
         codes, lon, lat = _communes(departement)
         report.communes = len(codes)
-        all_ids, all_lon, all_lat = _points(mediation_points(Basis.PLACES))
-        inside = _containing_communes(all_ids, departement)
-        mediator_ids = set(mediation_points(Basis.MEDIATORS).values_list("pk", flat=True))
+        all_ids, all_lon, all_lat, with_mediator = _points(
+            mediation_points(Basis.PLACES), flagged=mediation_points(Basis.MEDIATORS)
+        )
+        clock.lap("fetch")
+        inside = _containing_communes(all_ids)
+        clock.lap("inside")
         for basis in (Basis.MEDIATORS, Basis.PLACES):
             if basis == Basis.MEDIATORS:
-                keep = np.isin(all_ids, np.fromiter(mediator_ids, dtype=np.int64))
+                keep = with_mediator
                 ids, plon, plat = all_ids[keep], all_lon[keep], all_lat[keep]
             else:
                 ids, plon, plat = all_ids, all_lon, all_lat
             rows = coverage_rows(codes, lon, lat, ids, plon, plat, inside)
-            _write(basis, rows, departement)
+            clock.lap("nearest")
+            report.writes[basis.value] = storage.write(basis, rows, departement)
+            clock.lap("write")
             report.points[basis.value] = len(ids)
             report.uncovered_10km[basis.value] = sum(
                 1 for _, d, _, has in rows if not has and (d is None or d > 10_000)
@@ -230,6 +279,17 @@ def recompute(departement: str | None = None, *, if_stale: bool = False) -> Cove
                 duration_ms=report.seconds * 1000,
             )
     return report
+
+
+class _Clock:
+    def __init__(self, phases: dict):
+        self.phases = phases
+        self.last = time.perf_counter()
+
+    def lap(self, name: str):
+        now = time.perf_counter()
+        self.phases[name] = self.phases.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 def is_fresh() -> bool:

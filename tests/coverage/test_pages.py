@@ -142,3 +142,40 @@ def test_national_table_links_each_departement_and_sorts(client):
 
 def test_unknown_departement_page_is_404(client):
     assert client.get("/couverture/99/").status_code == 404
+
+
+def test_my_team_view_counts_only_the_places_of_my_team(client, django_user_model):
+    from actors.models import Actor, TeamMembership
+
+    from .factories import make_mediator, make_place
+
+    user = django_user_model.objects.create_user("coordo-couverture", password="x-Long-pass-1")
+    coordinator = Actor.objects.create(
+        user=user,
+        first_name="Dominique",
+        last_name="Coordo",
+        roles=["coordinateur"],
+        is_validated=True,
+        is_fictional=True,
+    )
+    place = make_place("tallard", suffix=" (équipe)")
+    place.location = Commune.objects.get(code="04037").reference_point  # Le Caire
+    place.save()
+    member = make_mediator(place).actor
+    TeamMembership.objects.create(
+        coordinator=coordinator, member=member, start_date=place.created_at.date()
+    )
+    everyone = DepartementCoverage.load("04", 10, "mediators")
+    mine = DepartementCoverage.load("04", 10, "mediators", Actor.objects.team_of(coordinator))
+    rows = {row["code_insee"]: row for row in mine.rows}
+    assert rows["04037"]["has_place_inside"] and rows["04037"]["nearest_place_id"] == place.pk
+    assert {row["nearest_place_id"] for row in mine.rows} == {place.pk}
+    assert mine.summary()["uncovered_communes"] > everyone.summary()["uncovered_communes"]
+
+    anonymous = client.get("/couverture/04/", {"perimetre": "equipe"}).content.decode()
+    assert 'name="perimetre"' not in anonymous and "Vue « mon équipe »" not in anonymous
+    assert stat(anonymous, "uncovered-communes") == everyone.summary()["uncovered_communes"]
+    client.force_login(user)
+    page = client.get("/couverture/04/", {"perimetre": "equipe"}).content.decode()
+    assert 'name="perimetre"' in page and "Vue « mon équipe »" in page
+    assert stat(page, "uncovered-communes") == mine.summary()["uncovered_communes"]

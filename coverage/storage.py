@@ -1,0 +1,89 @@
+"""Writing coverage rows back: only what changed, in bulk; COPY when a basis is empty.
+
+A full national recomputation mostly finds the same nearest points as last time; rewriting
+70,000 rows (and their index entries and foreign-key checks) would cost seconds, so the new
+rows are compared with the stored ones in memory and only the differences are written, with one
+UPDATE ... FROM unnest(...), one INSERT and one DELETE per basis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from geo_directory.territories.models import Commune
+
+from .models import CommuneCoverage
+
+TABLE = CommuneCoverage._meta.db_table
+COMMUNES = Commune._meta.db_table
+
+
+@dataclass
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+
+def _scope(departement: str | None) -> tuple[str, list]:
+    if not departement:
+        return "", []
+    return f" AND commune_id IN (SELECT code FROM {COMMUNES} WHERE departement_id = %s)", [
+        departement
+    ]
+
+
+def write(basis: str, rows, departement: str | None = None) -> WriteCounts:
+    """``rows``: (code, distance_m | None, nearest id | None, has_place_inside) per commune."""
+    counts = WriteCounts()
+    where, params = _scope(departement)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT commune_id, distance_m, nearest_place_id, has_place_inside FROM {TABLE}"
+            f" WHERE basis = %s{where}",
+            [basis, *params],
+        )
+        stored = {code: (d, n, h) for code, d, n, h in cursor.fetchall()}
+        if not stored:
+            _copy(cursor, basis, rows)
+            counts.inserted = len(rows)
+            return counts
+        changed, new = [], []
+        for row in rows:
+            before = stored.pop(row[0], None)
+            if before is None:
+                new.append(row)
+            elif before != row[1:]:
+                changed.append(row)
+            else:
+                counts.unchanged += 1
+        if changed:
+            codes, distances, places, inside = (
+                list(column) for column in zip(*changed, strict=True)
+            )
+            cursor.execute(
+                f"UPDATE {TABLE} t SET distance_m = v.d, nearest_place_id = v.n,"
+                " has_place_inside = v.h"
+                " FROM unnest(%s::varchar[], %s::float8[], %s::bigint[], %s::bool[])"
+                " AS v(code, d, n, h) WHERE t.basis = %s AND t.commune_id = v.code",
+                [codes, distances, places, inside, basis],
+            )
+        if new:
+            _copy(cursor, basis, new)
+        if stored:
+            cursor.execute(
+                f"DELETE FROM {TABLE} WHERE basis = %s AND commune_id = ANY(%s)",
+                [basis, list(stored)],
+            )
+        counts.updated, counts.inserted, counts.deleted = len(changed), len(new), len(stored)
+    return counts
+
+
+def _copy(cursor, basis: str, rows) -> None:
+    columns = "(commune_id, basis, distance_m, nearest_place_id, has_place_inside)"
+    with cursor.cursor.copy(f"COPY {TABLE} {columns} FROM STDIN") as copy:
+        for code, distance, place_id, has_inside in rows:
+            copy.write_row((code, basis, distance, place_id, has_inside))
