@@ -1,7 +1,7 @@
 """``GET /api/v1/lieux/`` and ``GET /api/v1/lieux/<id>/``: thin views over the queryset methods.
 
-PostGIS writes the FeatureCollection text (one statement); one aggregate gives the page count,
-the ``Last-Modified`` date and the ETag, so a revalidation costs one query and answers 304.
+One SQL statement (``features.features_page``) counts the matches, dates their last update (ETag
+and ``Last-Modified``; a revalidation answers 304) and has PostGIS write the page's Features.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.db.models import Count, Max
 from django.http import Http404, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 from drf_spectacular.types import OpenApiTypes
@@ -32,7 +31,7 @@ from ..filters import (
 )
 from ..models import Place
 from ..querysets import LIST_FIELDS
-from .features import place_collection
+from .features import features_page
 
 
 class GeoJSONRenderer(BaseRenderer):
@@ -88,7 +87,7 @@ LIST_PARAMETERS = [
     ),
     OpenApiParameter(
         "radius_km",
-        {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_RADIUS_KM},
+        {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": MAX_RADIUS_KM},
         description=f"Rayon autour de `near`, défaut 20, au plus {MAX_RADIUS_KM}.",
     ),
     OpenApiParameter(
@@ -206,26 +205,26 @@ class PlaceListView(GeoJSONAPIView):
             )
             response["Content-Disposition"] = 'attachment; filename="lieux.csv"'
             return response
-        stats = queryset.order_by().aggregate(matched=Count("pk"), last=Max("updated_at"))
-        etag = self.etag(request, stats)
-        if not_modified(request, etag, stats["last"]):
-            return with_validators(HttpResponseNotModified(), etag, stats["last"])
         start = (search.page - 1) * search.page_size
-        page = queryset[start : start + search.page_size]
-        returned = max(0, min(search.page_size, stats["matched"] - start))
-        members = {
-            "numberMatched": stats["matched"],
-            "numberReturned": returned,
-            "links": self.links(request, search, stats["matched"]),
+        matched, last, features = features_page(
+            queryset, start, start + search.page_size, with_distance=search.near is not None
+        )
+        etag = self.etag(request, matched, last)
+        if not_modified(request, etag, last):
+            return with_validators(HttpResponseNotModified(), etag, last)
+        head = {
+            "type": "FeatureCollection",
+            "numberMatched": matched,
+            "numberReturned": max(0, min(search.page_size, matched - start)),
+            "links": self.links(request, search, matched),
         }
-        text = place_collection(page, with_distance=search.near is not None, members=members)
+        text = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + features + "]}"
         response = HttpResponse(text, content_type=request.accepted_media_type or MEDIA_TYPE)
-        return with_validators(response, etag, stats["last"])
+        return with_validators(response, etag, last)
 
     @staticmethod
-    def etag(request, stats) -> str:
-        last = stats["last"].isoformat() if stats["last"] else "-"
-        key = f"{request.get_full_path()}|{stats['matched']}|{last}"
+    def etag(request, matched: int, last) -> str:
+        key = f"{request.get_full_path()}|{matched}|{last.isoformat() if last else '-'}"
         return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
 
     @staticmethod
@@ -259,10 +258,7 @@ class PlaceDetailView(GeoJSONAPIView):
         if not pk.isdigit() or len(pk) > 18:
             raise NotFound("Lieu inconnu : l'identifiant est un nombre entier.")
         queryset = Place.objects.public().filter(pk=int(pk))
-        features = json.loads(place_collection(queryset))["features"]
-        if not features:
+        matched, _last, feature = features_page(queryset, 0, 1)
+        if not matched:
             raise NotFound("Lieu inconnu ou non public.")
-        return HttpResponse(
-            json.dumps(features[0], ensure_ascii=False),
-            content_type=request.accepted_media_type or MEDIA_TYPE,
-        )
+        return HttpResponse(feature, content_type=request.accepted_media_type or MEDIA_TYPE)
