@@ -4,6 +4,3 @@ from django.apps import AppConfig
 class CoverageConfig(AppConfig):
     name = "coverage"
     verbose_name = "Couverture des communes"
-
-    def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)

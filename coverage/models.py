@@ -57,20 +57,31 @@ class CommuneCoverage(models.Model):
         return f"{self.commune_id} [{self.basis}] {self.distance_m} m"
 
 
-class CoverageState(models.Model):
-    """One row: which version of the directory the stored coverage reflects.
-
-    ``version`` is bumped by every change to places, actors or activities (``coverage.signals``);
-    the stored figures are fresh when they were computed for that version, today (activities end
-    by date), and for the same directory fingerprint (catches bulk writes that send no signal).
+class DirectoryVersion(models.Model):
+    """One row, bumped in the writer's transaction by a statement-level trigger on every write to
+    places, actors and activities (bulk imports and ``QuerySet.update`` included; migration 0005).
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "version de l'annuaire"
+
+
+class CoverageState(models.Model):
+    """One row: which directory version the stored coverage reflects.
+
+    The stored figures are fresh when computed for the current ``DirectoryVersion`` and today
+    (activities end by date). Kept apart from ``DirectoryVersion`` so that a recomputation never
+    waits for the row lock of an import still in progress.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     computed_version = models.BigIntegerField(null=True)
     computed_on = models.DateField(null=True)
     computed_at = models.DateTimeField(null=True)
-    fingerprint = models.CharField(max_length=200, blank=True)
     duration_ms = models.FloatField(null=True)
     shapes_marker = models.CharField(
         "communes et tolérance des contours simplifiés", max_length=100, blank=True

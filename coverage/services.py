@@ -4,7 +4,10 @@
 nearest point of every commune in numpy (``coverage.computation``) and writes every row back
 with one COPY per basis inside a transaction: readers see the old figures or the new ones.
 ``ensure_fresh()`` is what pages and the API call: it recomputes when the directory changed
-since the stored figures were computed (``CoverageState``), so a map never contradicts it.
+since the stored figures were computed, so a map never contradicts it. "Changed" is decided by
+one single-row query: database triggers bump ``DirectoryVersion`` on any write to places, actors
+or activities (imports, bulk updates and the admin included), and activities end by date, so
+figures computed on another day are stale too.
 """
 
 from __future__ import annotations
@@ -15,14 +18,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from geo_directory.territories.models import Commune
 
 from . import storage
 from .computation import nearest_geodesic
-from .models import Basis, CommuneShape, CoverageState, PlaceContainment
+from .models import Basis, CommuneShape, CoverageState, DirectoryVersion, PlaceContainment
 from .querysets import mediation_points
 
 LOCK_KEY = 5_000_511  # pg_advisory_xact_lock key: one recomputation at a time
@@ -214,20 +216,12 @@ def _table(label: str) -> str:
     return apps.get_model(label)._meta.db_table
 
 
-def fingerprint() -> str:
-    """A cheap summary of the tables coverage depends on (catches writes that send no signal)."""
-    today = timezone.localdate()
-    sql = f"""
-        SELECT (SELECT concat_ws('/', count(*), count(*) FILTER (WHERE deleted_at IS NULL),
-                                 max(updated_at)) FROM {_table("places.Place")}),
-               (SELECT concat_ws('/', count(*), sum(id)) FROM {_table("actors.Activity")}
-                 WHERE start_date <= %s AND (end_date IS NULL OR end_date > %s)),
-               (SELECT concat_ws('/', count(*) FILTER (WHERE deleted_at IS NULL), max(updated_at))
-                  FROM {_table("actors.Actor")})
-    """
+def directory_version() -> int:
+    """The committed version of the directory (places, actors, activities)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [today, today])
-        return "|".join(str(part) for part in cursor.fetchone())[:200]
+        cursor.execute(f"SELECT version FROM {DirectoryVersion._meta.db_table} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def recompute(departement: str | None = None, *, if_stale: bool = False) -> CoverageReport | None:
@@ -242,8 +236,8 @@ def recompute(departement: str | None = None, *, if_stale: bool = False) -> Cove
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
         if if_stale and is_fresh():
             return None
+        version = directory_version()  # before reading any data (see is_fresh)
         state, _ = CoverageState.objects.get_or_create(pk=1)
-        version = state.version
         clock = _Clock(report.phases)
         report.shapes_refreshed = refresh_shapes(state)
         clock.lap("shapes")
@@ -275,7 +269,6 @@ def recompute(departement: str | None = None, *, if_stale: bool = False) -> Cove
                 computed_version=version,
                 computed_on=timezone.localdate(),
                 computed_at=timezone.now(),
-                fingerprint=fingerprint(),
                 duration_ms=report.seconds * 1000,
             )
     return report
@@ -293,13 +286,20 @@ class _Clock:
 
 
 def is_fresh() -> bool:
-    state = CoverageState.objects.filter(pk=1).first()
-    return bool(
-        state
-        and state.computed_version == state.version
-        and state.computed_on == timezone.localdate()
-        and state.fingerprint == fingerprint()
+    """True when the stored coverage was computed today for the current directory version.
+
+    One single-row query. The version is read before the data in ``recompute``: a write that
+    commits meanwhile leaves the version ahead, so the next request recomputes again.
+    """
+    sql = (
+        f"SELECT s.computed_version = coalesce(d.version, 0) AND s.computed_on = %s"
+        f" FROM {CoverageState._meta.db_table} s"
+        f" LEFT JOIN {DirectoryVersion._meta.db_table} d ON d.id = 1 WHERE s.id = 1"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.localdate()])
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def ensure_fresh() -> bool:
@@ -310,6 +310,11 @@ def ensure_fresh() -> bool:
 
 
 def mark_stale() -> None:
-    """Tell coverage that places or mediators changed (after a bulk import, for instance)."""
-    if not CoverageState.objects.filter(pk=1).update(version=F("version") + 1):
-        CoverageState.objects.get_or_create(pk=1, defaults={"version": 1})
+    """Tell coverage that the directory changed by a path the triggers do not see (raw SQL on
+    another table, a restored dump...): the next request recomputes."""
+    table = DirectoryVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, version, changed_at) VALUES (1, 1, now())"
+            f" ON CONFLICT (id) DO UPDATE SET version = {table}.version + 1, changed_at = now()"
+        )

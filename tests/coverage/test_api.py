@@ -146,7 +146,8 @@ def test_adding_a_mediator_then_ending_the_activity_changes_the_next_response(cl
 
 
 def test_ending_an_activity_without_signals_is_seen_too(client):
-    """Bulk updates (QuerySet.update) send no signal: the directory fingerprint catches them."""
+    """Bulk updates (QuerySet.update, as LinkQuerySet.end does) send no Django signal: the
+    database trigger on activities bumps the directory version all the same."""
     place = make_place("digne", suffix=" (bulk)")
     place.location = Commune.objects.get(code="04037").reference_point
     place.save()
