@@ -24,6 +24,8 @@ from .forms import AddActivityForm, InviteForm, ProfileForm
 from .models import Activity, Actor, Invitation
 from .querysets import mediators_outside_team
 
+OUTSIDE_LIMIT = 50
+
 
 def friendly_403(view):
     """A refused action shows a French page saying why (status 403), not a bare error."""
@@ -57,7 +59,7 @@ def _back(request, default: str):
 @friendly_403
 def team(request):
     coordinator = _coordinator(request)
-    outside = list(mediators_outside_team(coordinator).with_place_count()[:50])
+    outside = list(mediators_outside_team(coordinator).with_place_count()[:OUTSIDE_LIMIT])
     pending_emails = set(
         coordinator.invitations.filter(status=Invitation.Status.SENT).values_list(
             "email", flat=True
@@ -74,6 +76,7 @@ def team(request):
             "status", "-created_at"
         ),
         "outside": outside,
+        "outside_limit": OUTSIDE_LIMIT,
         "invite_form": InviteForm(),
         "territory": ", ".join(
             [str(d) for d in coordinator.territory_departements.all()]

@@ -8,7 +8,12 @@ from django.db import IntegrityError, transaction
 from pyproj import Geod
 
 from actors.models import Activity, Actor, Invitation, Role
-from actors.querysets import mediators_outside_team, network_counts, places_in_network
+from actors.querysets import (
+    coordinator_origin,
+    mediators_outside_team,
+    network_counts,
+    places_in_network,
+)
 
 from .factories import TOWNS, add_to_team, make_actor, make_coordinator, make_place
 
@@ -118,3 +123,22 @@ def test_demo_coordinator_sees_demo_mediators_of_04_outside_the_team(demo_coordi
     assert all(
         a.activities.current().filter(place__departement_code="04").exists() for a in outside
     )
+
+
+def test_a_territory_of_communes_without_employer_measures_from_the_commune():
+    coordinator = make_coordinator(communes=["05061"])  # Gap only, no employer, no place
+    at_gap = make_actor("Gapençais", places=[make_place("gap")])
+    at_briancon = make_actor("Briançonnais", places=[make_place("briancon")])
+    outside = list(mediators_outside_team(coordinator))
+    assert at_gap in outside and at_briancon not in outside
+    reference = coordinator_origin(coordinator)
+    gap = next(a for a in outside if a == at_gap)
+    lon, lat = TOWNS["gap"][:2]
+    expected = Geod(ellps="WGS84").inv(reference.x, reference.y, lon, lat)[2]
+    assert abs(gap.distance_m - expected) < 1
+
+
+def test_a_coordinator_without_territory_has_nobody_outside_the_team():
+    coordinator = make_coordinator()
+    make_actor("Seul", places=[make_place("digne")])
+    assert not mediators_outside_team(coordinator).exists()
