@@ -58,3 +58,24 @@ def test_search_around_digne_shows_the_same_places_in_the_list_and_on_the_map(
     page.wait_for_selector("#results-map .leaflet-marker-icon")
     assert page.evaluate("typeof L.markerClusterGroup") == "function"
     page.screenshot(path=str(artifacts_dir / "places-search-digne.png"), full_page=True)
+
+
+def test_around_me_searches_from_the_browser_position(server, browser, settings):
+    settings.MAP_TILES_URL = server + "/no-tiles-in-tests/{z}/{x}/{y}.png"
+    context = browser.new_context(
+        geolocation={"latitude": 44.3868, "longitude": 6.6517},  # Barcelonnette
+        permissions=["geolocation"],
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+    )
+    try:
+        page = context.new_page()
+        page.goto(server + "/lieux/")
+        page.get_by_role("button", name="Autour de moi").click()
+        page.wait_for_selector("#result-list > li")
+        assert "lon=6.65170" in page.url and "lat=44.38680" in page.url
+        assert "de votre position" in page.locator("#resultats").inner_text()
+        first = page.locator("#result-list > li").first.inner_text()
+        assert "barcelonnette" in first.lower()  # the nearest place is in the town itself
+    finally:
+        context.close()
