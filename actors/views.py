@@ -32,7 +32,11 @@ def network_picker(request):
             return redirect("actors:network", chosen)
         messages.error(request, "Choisissez un département de la liste.")
     rows = [(departement, network_counts(departement.code)) for departement in departements]
-    return render(request, "actors/network_picker.html", {"rows": rows})
+    coordinator = permissions.coordinator_of(request.user)
+    mine = coordinator.territory_departements.first() if coordinator else None
+    return render(
+        request, "actors/network_picker.html", {"rows": rows, "selected": mine.code if mine else ""}
+    )
 
 
 def network(request, code):
@@ -40,7 +44,11 @@ def network(request, code):
     return render(
         request,
         "actors/network.html",
-        {"departement": departement, "counts": network_counts(code)},
+        {
+            "departement": departement,
+            "counts": network_counts(code),
+            "is_coordinator": permissions.can_manage_team(request.user),
+        },
     )
 
 
