@@ -61,6 +61,35 @@ class MVTGeom(Func):
         return sql, (*geometry[1], *z[1], *x[1], *y[1])
 
 
+class PolygonTileGeometry(Func):
+    """Polygons in tile coordinates, 2 to 3 times cheaper than ``ST_AsMVTGeom`` (bench/tiles.py).
+
+    Web Mercator, then an affine map to the 4096-unit tile (y down), snapped to the unit grid and
+    clipped to the tile plus its buffer by ``ST_ClipByBox2D``; exterior rings are then made
+    counter-clockwise in tile units, the positive surveyor's area the MVT spec asks for.
+    ``ST_AsMVTGeom`` also repairs validity with GEOS, the costly part; at one unit per pixel
+    a renderer cannot tell the difference. Empty results are dropped from the tile.
+    """
+
+    output_field = models.BinaryField()
+
+    def __init__(self, geometry, z, x, y, **extra):
+        self.tile = (z, x, y)
+        super().__init__(geometry, **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        z, x, y = self.tile
+        width = WORLD_M / 2**z
+        scale = EXTENT / width
+        x_min = -WORLD_M / 2 + x * width
+        y_max = WORLD_M / 2 - y * width
+        geometry, params = compiler.compile(self.source_expressions[0])
+        tile = f"ST_SnapToGrid(ST_Affine(ST_Transform({geometry}, 3857), %s, 0, 0, %s, %s, %s), 1)"
+        sql = f"ST_ForcePolygonCCW(ST_ClipByBox2D({tile}, ST_MakeEnvelope(%s, %s, %s, %s)))"
+        low, high = -BUFFER, EXTENT + BUFFER
+        return sql, (*params, scale, -scale, -x_min * scale, y_max * scale, low, low, high, high)
+
+
 @dataclass
 class TileLayer:
     name: str
@@ -86,11 +115,14 @@ class TileLayer:
             columns.append("t._id AS mvt_id")
         inner, params = rows.annotate(**annotations).values(*annotations).query.sql_with_params()
         id_sql = ", 'mvt_id'" if self.feature_id else ""
+        # MATERIALIZED: the tile geometry is computed once per row, not again for the filter.
         sql = (
-            f"SELECT ST_AsMVT(q, %s, {EXTENT}, 'mvt_geom'{id_sql}) FROM ("
-            f" SELECT {', '.join(columns)} FROM ({inner}) t WHERE t._g IS NOT NULL) q"
+            f"WITH t AS MATERIALIZED ({inner})"
+            f" SELECT ST_AsMVT(q, %s, {EXTENT}, 'mvt_geom'{id_sql}) FROM ("
+            f" SELECT {', '.join(columns)} FROM t"
+            " WHERE t._g IS NOT NULL AND NOT ST_IsEmpty(t._g)) q"
         )
-        return sql, (self.name, *params)
+        return sql, (*params, self.name)
 
     def render(self, z: int, x: int, y: int) -> bytes:
         check_tile(z, x, y, self.maxzoom)
@@ -124,7 +156,7 @@ class CommunesLayer(TileLayer):
     def geometry(self, z, x, y):
         tolerance = 360 / 2**z / EXTENT / 2  # half a tile pixel, in degrees
         simplified = Func(F("geom"), Value(tolerance), function="ST_Simplify")
-        return MVTGeom(simplified, z, x, y)
+        return PolygonTileGeometry(simplified, z, x, y)
 
 
 LAYERS = {

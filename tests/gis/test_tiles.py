@@ -132,3 +132,29 @@ def test_national_map_page_embeds_the_vendored_viewer(client):
     assert "maplibre-gl-5.6.0/maplibre-gl.js" in page and "coverage_map.js" in page
     assert "unpkg" not in page and "cdn" not in page.lower()
     assert "/tiles/communes.json" in page
+
+
+def test_commune_polygons_follow_the_mvt_winding_rule(client):
+    """Exterior rings have a positive surveyor's area in tile units (y down), holes negative."""
+    z, x, y = digne_tile(8)
+    response = client.get(f"/tiles/communes/{z}/{x}/{y}.pbf")
+    tile = mapbox_vector_tile.decode(response.content, default_options={"y_coord_down": True})
+    polygons = []
+    for feature in tile["communes"]["features"]:
+        geometry = feature["geometry"]
+        if geometry["type"] == "Polygon":
+            polygons.append(geometry["coordinates"])
+        else:
+            polygons.extend(geometry["coordinates"])
+    assert len(polygons) > 100
+
+    def area(ring):
+        return sum(
+            x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True)
+        )
+
+    assert all(area(polygon[0]) > 0 for polygon in polygons)
+    assert all(area(hole) < 0 for polygon in polygons for hole in polygon[1:])
+    for polygon in polygons:
+        for px, py in polygon[0]:
+            assert -64 <= px <= 4160 and -64 <= py <= 4160  # clipped to tile + buffer
