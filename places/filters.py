@@ -23,6 +23,8 @@ MAX_PAGE_SIZE = 1000
 MAX_TEXT = 100
 DEPARTEMENT_RE = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 CODE_INSEE_RE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
+NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TRUE = {"1", "true", "oui", "on", "yes"}
 FALSE = {"0", "false", "non", "off", "no", ""}
 
@@ -51,10 +53,9 @@ def parse_number(name: str, text: str) -> float:
     text = text.strip()
     if len(text) > 30:
         raise InvalidParameters({name: "nombre trop long"})
-    try:
-        value = float(text)
-    except ValueError:
-        raise InvalidParameters({name: f"« {text[:30]} » n'est pas un nombre"}) from None
+    if not NUMBER_RE.match(text):  # float() would also take "١", "1_0", "nan"
+        raise InvalidParameters({name: f"« {text[:30]} » n'est pas un nombre décimal"})
+    value = float(text)
     if not math.isfinite(value):
         raise InvalidParameters({name: "nombre fini attendu (ni NaN ni infini)"})
     return value
@@ -118,6 +119,9 @@ class PlaceFilter:
                 raise InvalidParameters(
                     {unknown[0]: "paramètre inconnu ; acceptés : " + ", ".join(sorted(PARAMETERS))}
                 )
+        for name, values in query.lists():
+            if any(CONTROL_RE.search(value) for value in values):
+                raise InvalidParameters({name: "caractère de contrôle interdit"})
         search = cls()
         if query.get("bbox"):
             values = parse_numbers("bbox", query["bbox"], 4, "minLon,minLat,maxLon,maxLat")

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import folium
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from geo_directory.territories.models import Commune, Departement
 
 from . import maps, standard
 from .api.features import STANDARD_FIELDS
+from .filters import CONTROL_RE, DEPARTEMENT_RE
 from .forms import (
     DEFAULT_RADIUS_KM,
     FILTER_FIELDS,
@@ -120,6 +121,11 @@ def search(request):
 def commune_suggestions(request):
     """Suggestions as you type: communes by name, postal code or INSEE code (JSON)."""
     text = request.GET.get("q", "")[:100].strip()
+    if CONTROL_RE.search(text):
+        return JsonResponse(
+            {"error": "invalid_parameter", "parameters": {"q": ["caractère de contrôle interdit"]}},
+            status=400,
+        )
     if len(text) < 2:
         return JsonResponse({"results": []})
     communes = Commune.objects.search(text).filter(reference_point__isnull=False)[:10]
@@ -196,6 +202,8 @@ def detail(request, pk: int):
 @require_GET
 def departement_directory(request, departement: str):
     """/mon-reseau/<departement>/lieux/: the coordinators' directory, 20 per page."""
+    if not DEPARTEMENT_RE.match(departement.upper()):
+        raise Http404("Département inconnu.")
     dep = get_object_or_404(Departement, code=departement.upper())
     places = Place.objects.public().in_departement(dep.code)
     communes = Commune.objects.filter(

@@ -158,6 +158,10 @@ def test_q_and_open_now(client):
         ("q=" + "x" * 101, "q"),
         ("radius=10", "radius"),
         ("format=shapefile", "format"),
+        ("q=abc%00", "q"),
+        ("bbox=%EF%BC%91,2,3,4", "bbox"),
+        ("near=%D9%A1,44", "near"),
+        ("near=1_0,44", "near"),
     ],
 )
 def test_bad_parameters_get_a_400_naming_the_parameter(client, query, parameter):

@@ -135,6 +135,8 @@ def test_commune_suggestions(client):
     }
     assert client.get("/lieux/communes/?q=04400").json()["results"][0]["nom"] == "Barcelonnette"
     assert client.get("/lieux/communes/?q=x").json() == {"results": []}
+    bad = client.get("/lieux/communes/?q=ab%00")
+    assert bad.status_code == 400 and list(bad.json()["parameters"]) == ["q"]
 
 
 def test_place_sheet_in_plain_french(client):
@@ -198,5 +200,8 @@ def test_departement_directory_search_filter_sort_and_pages(client):
     first_row = newest.split("<tbody>")[1].split("</tr>")[0]
     assert f"/lieux/{media.pk}/" in first_row or "01/10/2026" in first_row
     html(client, "/mon-reseau/99/lieux/", status=404)
+    html(client, "/mon-reseau/0%00/lieux/", status=404)
+    assert "Le caractère nul n’est pas autorisé." in html(client, "/mon-reseau/04/lieux/?q=ab%00")
+    assert "Le caractère nul n’est pas autorisé." in html(client, "/lieux/?commune=Gap%00")
     bad = html(client, "/mon-reseau/04/lieux/?commune=99999")
     assert "Sélectionnez un choix valide" in bad
