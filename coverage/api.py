@@ -6,9 +6,11 @@ from ``CommuneCoverage`` querysets after ``services.ensure_fresh()``; PostGIS wr
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db.models import F
 from django.db.models.functions import Round
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,7 +21,7 @@ from rest_framework.views import APIView
 from geo_directory.geojson import MEDIA_TYPE, ForcePolygonCCW, feature_collection
 from geo_directory.territories.models import Departement
 
-from . import services
+from . import reports, services
 from .models import CommuneCoverage
 from .params import CommuneListParams, CoverageParams
 
@@ -46,6 +48,23 @@ ERRORS = {
     ),
     503: OpenApiResponse(OpenApiTypes.OBJECT, description="Base de données indisponible."),
 }
+
+
+def _etag(request, *parts) -> str:
+    """Changes with each recomputation (``services.stamp``) and with the query."""
+    text = "|".join([services.stamp(), request.get_full_path(), *map(str, parts)])
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:24] + '"'
+
+
+def _conditional(request, etag: str, build):
+    """304 when the client already holds this version, else ``build()`` with the ETag."""
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = build()
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def _params(serializer_class, request):
@@ -76,6 +95,9 @@ class CommuneCoverageList(APIView):
     def get(self, request):
         params = _params(CommuneListParams, request)
         services.ensure_fresh()
+        return _conditional(request, _etag(request), lambda: self._collection(params))
+
+    def _collection(self, params):
         threshold_m = params["threshold_km"] * 1000
         queryset = (
             CommuneCoverage.objects.for_basis(params["basis"])
@@ -118,35 +140,21 @@ class DepartementSummaryList(APIView):
         params = _params(CoverageParams, request)
         services.ensure_fresh()
         threshold_m = params["threshold_km"] * 1000
-        coverage = CommuneCoverage.objects.for_basis(params["basis"])
-        rows = []
-        for row in coverage.by_departement(threshold_m):
-            code = row["commune__departement_id"]
-            population = row["population"]
-            rows.append(
-                {
-                    "code": code,
-                    "nom": row["commune__departement__nom"],
-                    "communes": row["communes"],
-                    "uncovered_communes": row["uncovered_communes"],
-                    "population": population,
-                    "uncovered_population": row["uncovered_population"],
-                    "uncovered_population_pct": round(
-                        100 * row["uncovered_population"] / population, 1
-                    )
-                    if population
-                    else 0.0,
-                    "url": request.build_absolute_uri(
-                        reverse("coverage:api-departement", args=[code])
-                    ),
-                    "map": request.build_absolute_uri(reverse("coverage:map", args=[code])),
-                }
-            )
+        rows = [
+            {
+                **row,
+                "url": request.build_absolute_uri(
+                    reverse("coverage:api-departement", args=[row["code"]])
+                ),
+                "map": request.build_absolute_uri(reverse("coverage:map", args=[row["code"]])),
+            }
+            for row in reports.departement_rows(params["basis"], threshold_m)
+        ]
         return Response(
             {
                 "threshold_km": params["threshold_km"],
                 "basis": params["basis"],
-                "france": coverage.summary(threshold_m),
+                "france": reports.national_summary(params["basis"], threshold_m),
                 "departements": rows,
             }
         )
@@ -176,7 +184,7 @@ class DepartementSummary(APIView):
                 "threshold_km": params["threshold_km"],
                 "basis": params["basis"],
                 **coverage.in_departement(departement.code).summary(threshold_m),
-                "france": coverage.summary(threshold_m),
+                "france": reports.national_summary(params["basis"], threshold_m),
                 "map": request.build_absolute_uri(reverse("coverage:map", args=[departement.code])),
             }
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db.models import F
 
 from geo_directory.territories.models import Departement
@@ -65,7 +66,7 @@ class DepartementCoverage:
         }
 
     def national_summary(self) -> dict:
-        return CommuneCoverage.objects.for_basis(self.basis).summary(self.threshold_m)
+        return national_summary(self.basis, self.threshold_m)
 
     def priorities(self) -> list[dict]:
         uncovered = [row for row in self.rows if not row["covered"]]
@@ -82,6 +83,49 @@ class DepartementCoverage:
     def plan(self, sites: int) -> Plan:
         uncovered = [row["code_insee"] for row in self.rows if not row["covered"]]
         return suggest_sites(self.departement.code, self.threshold_m, sites, uncovered)
+
+
+def _cached(name: str, basis: str, threshold_m: float, compute):
+    """Figures over all of France change only when the coverage is recomputed: cache them per
+    computation (``services.stamp``), basis and threshold."""
+    key = f"coverage:{name}:{services.stamp()}:{basis}:{threshold_m:g}"
+    return cache.get_or_set(key, compute, timeout=3600)
+
+
+def national_summary(basis: str, threshold_m: float) -> dict:
+    return _cached(
+        "france",
+        basis,
+        threshold_m,
+        lambda: CommuneCoverage.objects.for_basis(basis).summary(threshold_m),
+    )
+
+
+def departement_rows(basis: str, threshold_m: float) -> list[dict]:
+    """One row per département: communes, uncovered communes, population, uncovered people."""
+
+    def compute():
+        rows = []
+        for row in CommuneCoverage.objects.for_basis(basis).by_departement(threshold_m):
+            population = row["population"]
+            rows.append(
+                {
+                    "code": row["commune__departement_id"],
+                    "nom": row["commune__departement__nom"],
+                    "communes": row["communes"],
+                    "uncovered_communes": row["uncovered_communes"],
+                    "population": population,
+                    "uncovered_population": row["uncovered_population"],
+                    "uncovered_population_pct": (
+                        round(100 * row["uncovered_population"] / population, 1)
+                        if population
+                        else 0.0
+                    ),
+                }
+            )
+        return rows
+
+    return _cached("departements", basis, threshold_m, compute)
 
 
 def _ifn_by_code(codes) -> dict:

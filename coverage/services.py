@@ -309,6 +309,12 @@ def ensure_fresh() -> bool:
     return recompute(if_stale=True) is not None
 
 
+def stamp() -> str:
+    """When the stored coverage was last (re)computed: a key for caches and ETags."""
+    value = CoverageState.objects.filter(pk=1).values_list("computed_at", flat=True).first()
+    return value.isoformat() if value else "never"
+
+
 def mark_stale() -> None:
     """Tell coverage that the directory changed by a path the triggers do not see (raw SQL on
     another table, a restored dump...): the next request recomputes."""

@@ -13,9 +13,9 @@ from geo_directory.geojson import MEDIA_TYPE, feature_collection
 from geo_directory.territories.models import Departement
 from places import maps as place_maps
 
-from . import maps, services
+from . import maps, reports, services
 from .forms import SORTS, CoverageForm, NationalForm, bound_form
-from .models import CommuneCoverage, CommuneShape
+from .models import CommuneShape
 from .querysets import mediation_points
 from .reports import DepartementCoverage
 
@@ -138,23 +138,7 @@ def national(request):
     form, errors = bound_form(NationalForm, request.GET)
     services.ensure_fresh()
     threshold_m = form.threshold_km * 1000
-    coverage = CommuneCoverage.objects.for_basis(form.basis)
-    rows = []
-    for row in coverage.by_departement(threshold_m):
-        population = row["population"]
-        rows.append(
-            {
-                "code": row["commune__departement_id"],
-                "nom": row["commune__departement__nom"],
-                "communes": row["communes"],
-                "uncovered_communes": row["uncovered_communes"],
-                "population": population,
-                "uncovered_population": row["uncovered_population"],
-                "uncovered_population_pct": (
-                    round(100 * row["uncovered_population"] / population, 1) if population else 0
-                ),
-            }
-        )
+    rows = list(reports.departement_rows(form.basis, threshold_m))
     sort = form.cleaned_data.get("tri") or "population_non_couverte"
     order = form.cleaned_data.get("ordre") or ("asc" if sort in ("code", "nom") else "desc")
     rows.sort(key=lambda r: r[SORTS[sort]], reverse=order == "desc")
@@ -163,7 +147,7 @@ def national(request):
         "form": form,
         "errors": errors,
         "rows": rows,
-        "france": coverage.summary(threshold_m),
+        "france": reports.national_summary(form.basis, threshold_m),
         "sort": sort,
         "order": order,
         "params": urlencode(params),

@@ -160,3 +160,16 @@ def test_ending_an_activity_without_signals_is_seen_too(client):
     assert covered()
     type(activity).objects.filter(pk=activity.pk).end()
     assert not covered()
+
+
+def test_etag_gives_304_until_the_directory_changes(client):
+    first = client.get(URL, {"departement": "04"})
+    etag = first["ETag"]
+    again = client.get(URL, {"departement": "04"}, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    other = client.get(URL, {"departement": "05"}, HTTP_IF_NONE_MATCH=etag)
+    assert other.status_code == 200  # another query, another ETag
+    place = make_place("barcelonnette", suffix=" (ETag)")
+    make_mediator(place)
+    changed = client.get(URL, {"departement": "04"}, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
