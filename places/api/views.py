@@ -10,6 +10,7 @@ import hashlib
 import json
 
 from django.http import Http404, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.http import http_date, parse_http_date_safe, urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -209,7 +210,15 @@ class PlaceListView(GeoJSONAPIView):
         matched, last, features = features_page(
             queryset, start, start + search.page_size, with_distance=search.near is not None
         )
-        etag = self.etag(request, matched, last)
+        if search.open_now:
+            # "Open now" changes with the clock, not with a write: the validators say which
+            # minute the answer is for, and no Last-Modified date can vouch for it.
+            etag, last = (
+                self.etag(request, matched, last, timezone.now().strftime("%Y%m%d%H%M")),
+                None,
+            )
+        else:
+            etag = self.etag(request, matched, last)
         if not_modified(request, etag, last):
             return with_validators(HttpResponseNotModified(), etag, last)
         head = {
@@ -223,8 +232,8 @@ class PlaceListView(GeoJSONAPIView):
         return with_validators(response, etag, last)
 
     @staticmethod
-    def etag(request, matched: int, last) -> str:
-        key = f"{request.get_full_path()}|{matched}|{last.isoformat() if last else '-'}"
+    def etag(request, matched: int, last, minute: str = "") -> str:
+        key = f"{request.get_full_path()}|{matched}|{last.isoformat() if last else '-'}|{minute}"
         return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
 
     @staticmethod

@@ -214,3 +214,20 @@ def test_csv_is_the_standard_for_the_same_filtered_places(client):
     assert sorted(r["id"] for r in rows) == sorted(f["properties"]["id"] for f in data["features"])
     assert "Point numérique, « Digne »" in {r["nom"] for r in rows}
     assert all("Aide aux démarches administratives" in r["services"].split("|") for r in rows)
+
+
+def test_open_now_answers_are_not_revalidated_across_minutes(client, monkeypatch):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    make_place("forcalquier", "Ouvert le mardi matin", horaires="Tu 09:00-12:00")
+    url = f"{URL}?code_insee=04088&ouvert_maintenant=true"
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    open_at_10, data = get_json(client, url)  # 10:00 in Forcalquier
+    assert "Ouvert le mardi matin" in {f["properties"]["nom"] for f in data["features"]}
+    assert "Last-Modified" not in open_at_10
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+    later = client.get(url, headers={"If-None-Match": open_at_10["ETag"]})
+    assert later.status_code == 200  # 13:00: closed, a new answer
+    assert "Ouvert le mardi matin" not in later.content.decode()
