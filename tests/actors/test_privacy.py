@@ -38,8 +38,9 @@ def public_outputs(client):
         directory = f"/mon-reseau/{code}/acteurs/"
         pages = client.get(directory).context["page"].paginator.num_pages
         urls += [f"{directory}?page={n}" for n in range(1, pages + 1)]
-    urls += [f"/lieux/{pk}/" for pk in sorted(place_ids)]
-    urls += [f"/api/v1/lieux/{pk}/" for pk in sorted(place_ids)]
+    sample = sorted(place_ids)[:15]  # place sheets where they work (the lists cover the rest)
+    urls += [f"/lieux/{pk}/" for pk in sample]
+    urls += [f"/api/v1/lieux/{pk}/" for pk in sample]
     urls += [f"/lieux/?q=Digne-les-Bains&radius_km=100&place={pk}" for pk in sorted(place_ids)[:3]]
     urls += [f"/acteurs/{actor.pk}/" for actor in private]
     outputs = {}
