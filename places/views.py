@@ -5,6 +5,7 @@ Views only parse the URL (forms), call the queryset methods and render.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import folium
@@ -34,6 +35,19 @@ from .models import Place
 from .opening_hours import readable_week, today_hours
 
 STALE_AFTER = timedelta(days=365)
+
+# Sections other apps add to a place's sheet (e.g. actors: "the mediators who agreed to be
+# shown"), so that places never imports them: a callable(request, place) returns safe HTML or
+# None. Register it in the app's ``AppConfig.ready()`` with ``register_sheet_section``.
+SHEET_SECTIONS: list[Callable] = []
+
+
+def register_sheet_section(section: Callable) -> Callable:
+    if section not in SHEET_SECTIONS:
+        SHEET_SECTIONS.append(section)
+    return section
+
+
 ZOOM_FOR_RADIUS_KM = {5: 12, 10: 11, 20: 10, 30: 9, 50: 9, 100: 8}
 
 
@@ -195,6 +209,7 @@ def detail(request, pk: int):
         "map": small_map,
         "no_public": not place.receives_public,
         "departement": Departement.objects.filter(code=place.departement_code).first(),
+        "sections": [html for section in SHEET_SECTIONS if (html := section(request, place))],
     }
     return render(request, "places/detail.html", context)
 

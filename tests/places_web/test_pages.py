@@ -205,3 +205,24 @@ def test_departement_directory_search_filter_sort_and_pages(client):
     assert "Le caractère nul n’est pas autorisé." in html(client, "/lieux/?commune=Gap%00")
     bad = html(client, "/mon-reseau/04/lieux/?commune=99999")
     assert "Sélectionnez un choix valide" in bad
+
+
+def test_other_apps_add_sections_to_the_sheet_without_places_importing_them(client):
+    from django.utils.html import format_html
+
+    from places import views
+
+    place = make_place("gap", "Lieu avec médiateurs")
+
+    def mediators(request, shown):
+        if shown.pk == place.pk:
+            return format_html("<section><h2>Médiateurs</h2><p>{}</p></section>", "Camille")
+        return None
+
+    views.register_sheet_section(mediators)
+    try:
+        assert "<h2>Médiateurs</h2><p>Camille</p>" in html(client, f"/lieux/{place.pk}/")
+        other = make_place("gap", "Autre lieu")
+        assert "Médiateurs" not in html(client, f"/lieux/{other.pk}/")
+    finally:
+        views.SHEET_SECTIONS.remove(mediators)
