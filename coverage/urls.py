@@ -1,15 +1,30 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import api, views
+
+
+class DepartementCode:
+    """01-95, 2A, 2B, 971-976...: anything else is a 404 before any query."""
+
+    regex = "[0-9]{2,3}|2[ABab]"
+
+    def to_python(self, value):
+        return value.upper()
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(DepartementCode, "dep")
 
 app_name = "coverage"
 
 urlpatterns = [
     path("couverture/", views.national, name="national"),
-    path("couverture/<str:code>/", views.departement_map, name="map"),
-    path("couverture/<str:code>/priorites.csv", views.priorities_csv, name="priorities-csv"),
+    path("couverture/<dep:code>/", views.departement_map, name="map"),
+    path("couverture/<dep:code>/priorites.csv", views.priorities_csv, name="priorities-csv"),
     path(
-        "couverture/<str:code>/priorites.geojson",
+        "couverture/<dep:code>/priorites.geojson",
         views.priorities_geojson,
         name="priorities-geojson",
     ),
@@ -20,7 +35,7 @@ urlpatterns = [
         name="api-departements",
     ),
     path(
-        "api/v1/couverture/departements/<str:code>/",
+        "api/v1/couverture/departements/<dep:code>/",
         api.DepartementSummary.as_view(),
         name="api-departement",
     ),

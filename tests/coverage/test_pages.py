@@ -179,3 +179,24 @@ def test_my_team_view_counts_only_the_places_of_my_team(client, django_user_mode
     page = client.get("/couverture/04/", {"perimetre": "equipe"}).content.decode()
     assert 'name="perimetre"' in page and "Vue « mon équipe »" in page
     assert stat(page, "uncovered-communes") == mine.summary()["uncovered_communes"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/couverture/04%00/",
+        "/couverture/..%2F04/",
+        "/couverture/04/?seuil_libre=1e400",
+        "/couverture/04/?seuil=autre&seuil_libre=-5",
+        "/couverture/04/?sites=0",
+        "/couverture/04/?base=%00",
+        "/couverture/04/?perimetre=admin",
+        "/couverture/?ordre=%27%3B",
+        "/api/v1/couverture/departements/04%00/",
+        "/api/v1/communes/?departement=0%004",
+        "/api/v1/communes/?threshold_km=1e400",
+    ],
+)
+def test_hostile_input_never_gets_a_500(client, url):
+    response = client.get(url)
+    assert response.status_code in (400, 404), (url, response.status_code)
