@@ -106,6 +106,51 @@ def check_sample(services, size: int = 500) -> float:
     return worst
 
 
+def page_render(code: str = "04", runs: int = 3):
+    """Median seconds until /couverture/<code>/ shows its communes in chromium, and its bytes.
+
+    Served by Django's live server thread over the bench database; outside requests (map tiles)
+    are refused, as there is no network here.
+    """
+    import re
+
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+    from django.test.utils import override_settings
+    from playwright.sync_api import sync_playwright
+
+    plain = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=plain, ALLOWED_HOSTS=["*"]):
+        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        url = f"http://127.0.0.1:{thread.port}/couverture/{code}/"
+        times, sizes = [], []
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+            )
+            for run in range(runs + 1):
+                page = browser.new_page()
+                page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda r: r.abort())
+                received = []
+                page.on("response", lambda r, got=received: got.append(len(r.body() or b"")))
+                started = time.perf_counter()
+                page.goto(url, wait_until="domcontentloaded")
+                page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive")
+                if run:  # the first one warms the server up
+                    times.append(time.perf_counter() - started)
+                    sizes.append(sum(received))
+                page.close()
+            browser.close()
+        thread.terminate()
+    return statistics.median(times), max(sizes)
+
+
 def main() -> int:
     _national.ensure_national_db()
     _national.setup_django()
@@ -142,6 +187,7 @@ def main() -> int:
         bases.append((plon, plat))
     kdtree, strtree = baseline(lon, lat, bases)
     worst = check_sample(services)
+    render_s, page_bytes = page_render("04")
     connection.close()
 
     median = statistics.median(ours)
@@ -175,6 +221,10 @@ def main() -> int:
         f" ours / STRtree baseline: {median / strtree:.1f}x"
     )
     print(f"check: 500 random communes vs brute-force pyproj Geod, worst difference {worst:.6f} m")
+    print(
+        f"/couverture/04/ in chromium (national data): map drawn in {render_s:.2f} s"
+        f" (target <= 2 s), {page_bytes / 1e6:.2f} MB transferred with assets (target <= 1.5 MB)"
+    )
     return 0
 
 
