@@ -15,10 +15,10 @@ from typing import Any
 
 from django.contrib.gis.geos import Polygon
 from django.db import models
-from django.db.models import F, FilteredRelation, Func, Q, Value
+from django.db.models import F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 
-from coverage.models import DEFAULT_THRESHOLD_KM, Basis
+from coverage.models import DEFAULT_THRESHOLD_KM, Basis, CommuneCoverage
 from coverage.services import ensure_fresh
 from geo_directory.geojson import ForcePolygonCCW
 from geo_directory.territories.models import Commune
@@ -309,13 +309,13 @@ class CommunesSource(Source):
             Field("population", F("population"), "integer", "Population municipale (INSEE)."),
             Field(
                 "distance_m",
-                Func(F("cov__distance_m"), function="round", output_field=models.IntegerField()),
+                Func(F("cov_distance"), function="round", output_field=models.IntegerField()),
                 "integer",
                 "Distance au point de médiation le plus proche (m).",
             ),
             Field(
                 "lieu_dans_la_commune",
-                Coalesce(F("cov__has_place_inside"), Value(False)),
+                Coalesce(F("cov_inside"), Value(False)),
                 "boolean",
                 "Un point de médiation se trouve dans la commune.",
             ),
@@ -330,17 +330,25 @@ class CommunesSource(Source):
         )
 
     def queryset(self):
+        """Communes with ``cov_distance``, ``cov_inside`` and ``is_covered`` (default basis).
+
+        Correlated subqueries on the (commune, basis) unique index, not a join: a tile or a page
+        holds a few hundred communes, and a hash join would read the whole coverage table.
+        """
         threshold_m = self.threshold_km * 1000
-        covered = Q(cov__has_place_inside=True) | Q(cov__distance_m__lte=threshold_m)
+        coverage = CommuneCoverage.objects.filter(commune=OuterRef("pk"), basis=self.basis)
+        covered = coverage.annotate(
+            c=models.ExpressionWrapper(
+                Q(has_place_inside=True) | Q(distance_m__lte=threshold_m),
+                output_field=models.BooleanField(),
+            )
+        )
         return (
             Commune.objects.with_geometry()
-            .annotate(cov=FilteredRelation("coverages", condition=Q(coverages__basis=self.basis)))
             .annotate(
-                is_covered=models.Case(
-                    models.When(covered, then=Value(True)),
-                    default=Value(False),
-                    output_field=models.BooleanField(),
-                )
+                cov_distance=Subquery(coverage.values("distance_m")[:1]),
+                cov_inside=Subquery(coverage.values("has_place_inside")[:1]),
+                is_covered=Coalesce(Subquery(covered.values("c")[:1]), Value(False)),
             )
             .order_by("code")
         )

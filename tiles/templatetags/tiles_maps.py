@@ -15,6 +15,8 @@ register = template.Library()
 
 def base_tiles() -> list[str]:
     url = settings.MAP_TILES_URL
+    if not url:
+        return []
     return [url.replace("{s}", sub) for sub in "abc"] if "{s}" in url else [url]
 
 

@@ -16,15 +16,10 @@
     style: {
       version: 8,
       sources: {
-        base: {
-          type: "raster", tiles: config.baseTiles, tileSize: 256,
-          attribution: config.baseAttribution, maxzoom: 19
-        },
         communes: { type: "vector", url: new URL(config.communes, location.href).href },
         lieux: { type: "vector", url: new URL(config.lieux, location.href).href }
       },
       layers: [
-        { id: "base", type: "raster", source: "base", paint: { "raster-opacity": 0.6 } },
         {
           id: "communes-fill", type: "fill", source: "communes", "source-layer": "communes",
           paint: {
@@ -51,6 +46,19 @@
       ]
     }
   });
+  // The base map is a setting (MAP_TILES_URL); without one, the communes alone make the map.
+  if (config.baseTiles.length) {
+    map.on("load", function () {
+      map.addSource("base", {
+        type: "raster", tiles: config.baseTiles, tileSize: 256,
+        attribution: config.baseAttribution, maxzoom: 19
+      });
+      map.addLayer(
+        { id: "base", type: "raster", source: "base", paint: { "raster-opacity": 0.6 } },
+        "communes-fill"
+      );
+    });
+  }
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }));
   element.maplibre = map;
 
