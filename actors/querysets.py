@@ -108,11 +108,10 @@ class ActorQuerySet(models.QuerySet):
 
     def in_departement(self, code: str):
         """With a current job or place of activity in the département (the network rule)."""
-        at_place = {"actor": OuterRef("pk"), "place__departement_code": code}
-        return self.filter(
-            Exists(_current_activities().filter(**at_place))
-            | Exists(_current_employments().filter(**at_place))
-        )
+        at_place = {"place__departement_code": code}
+        working = _current_activities().filter(**at_place).values("actor")
+        employed = _current_employments().filter(**at_place).values("actor")
+        return self.filter(Q(pk__in=working) | Q(pk__in=employed))
 
     def in_network(self, code: str):
         """Who counts in "N Acteurs de l'inclusion numérique" of a département."""
