@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import json
 
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
-from geo_directory.geojson import MEDIA_TYPE, feature_collection
+from geo_directory.geojson import MEDIA_TYPE, ForcePolygonCCW, feature_collection
 from geo_directory.territories.models import Departement
 from places import maps as place_maps
 
@@ -104,7 +105,11 @@ def priorities_geojson(request, code: str):
     shapes = CommuneShape.objects.filter(commune_id__in=[r["code_insee"] for r in ranked])
     collection = json.loads(
         feature_collection(
-            shapes, geometry="geom", id_field="commune_id", precision=5, properties={}
+            shapes,
+            geometry=ForcePolygonCCW(F("geom")),
+            id_field="commune_id",
+            precision=5,
+            properties={},
         )
     )
     by_code = {feature["id"]: feature for feature in collection["features"]}
