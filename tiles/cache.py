@@ -11,13 +11,13 @@ TILE_CACHE = LocMemCache(
 )
 
 
-def tile_key(layer: str, z: int, x: int, y: int, version: int) -> str:
-    return f"{layer}:{version}:{z}:{x}:{y}"
+def tile_key(layer: str, z: int, x: int, y: int, version: int, variant=()) -> str:
+    return f"{layer}:{version}:{'-'.join(map(str, variant))}:{z}:{x}:{y}"
 
 
-def get_or_render(layer, z: int, x: int, y: int, version: int) -> tuple[bytes, bool]:
+def get_or_render(layer, z: int, x: int, y: int, version: int, variant=()) -> tuple[bytes, bool]:
     """(tile bytes, whether it came from the cache)."""
-    key = tile_key(layer.name, z, x, y, version)
+    key = tile_key(layer.name, z, x, y, version, variant)
     data = TILE_CACHE.get(key)
     if data is not None:
         return data, True

@@ -14,9 +14,10 @@ from django.db import connections, models
 from django.db.models import F, Func, Value
 from django.db.models.functions import Coalesce
 
+from coverage.models import DEFAULT_THRESHOLD_KM
 from places.querysets import AsGeometry
 
-from .sources import COMMUNES, PLACES, JoinList, Source
+from .sources import COMMUNES, DEFAULT_BASIS, PLACES, CommunesSource, JoinList, Source
 
 EXTENT = 4096
 BUFFER = 64
@@ -160,22 +161,36 @@ LAYERS = {
             "services": (JoinList(F("services")), "String"),
         },
     ),
-    "communes": PolygonLayer(
-        name="communes",
-        source=COMMUNES,
-        title="Couverture des communes",
-        geometry_column=F("geom"),
-        geometry_sql=POLYGON_SQL,
-        properties={
-            "code_insee": (F("code"), "String"),
-            "nom": (F("nom"), "String"),
-            "departement": (F("departement_id"), "String"),
-            "population": (Coalesce(F("population"), Value(0)), "Number"),
-            "distance_m": (
-                Func(F("cov_distance"), function="round", output_field=models.IntegerField()),
-                "Number",
-            ),
-            "covered": (F("is_covered"), "Boolean"),
-        },
-    ),
 }
+
+
+def communes_layer(basis: str = DEFAULT_BASIS, threshold_km: float = DEFAULT_THRESHOLD_KM):
+    """The communes layer for one coverage basis and threshold (default: the national view's)."""
+    key = (basis, float(threshold_km))
+    if key not in _COMMUNE_LAYERS:
+        _COMMUNE_LAYERS[key] = PolygonLayer(
+            name="communes",
+            source=COMMUNES
+            if key == (DEFAULT_BASIS, DEFAULT_THRESHOLD_KM)
+            else (CommunesSource(basis, threshold_km)),
+            title="Couverture des communes",
+            geometry_column=F("geom"),
+            geometry_sql=POLYGON_SQL,
+            properties=COMMUNE_PROPERTIES,
+        )
+    return _COMMUNE_LAYERS[key]
+
+
+_COMMUNE_LAYERS: dict = {}
+COMMUNE_PROPERTIES = {
+    "code_insee": (F("code"), "String"),
+    "nom": (F("nom"), "String"),
+    "departement": (F("departement_id"), "String"),
+    "population": (Coalesce(F("population"), Value(0)), "Number"),
+    "distance_m": (
+        Func(F("cov_distance"), function="round", output_field=models.IntegerField()),
+        "Number",
+    ),
+    "covered": (F("is_covered"), "Boolean"),
+}
+LAYERS["communes"] = communes_layer()

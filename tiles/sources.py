@@ -285,10 +285,10 @@ class CommunesSource(Source):
     id_type = "string"
     id_field = "code"
     precision = 5  # the 2018 outlines were cut to 5 decimals (~1 m)
-    threshold_km = DEFAULT_THRESHOLD_KM
-    basis = DEFAULT_BASIS
 
-    def __init__(self):
+    def __init__(self, basis: str = DEFAULT_BASIS, threshold_km: float = DEFAULT_THRESHOLD_KM):
+        self.basis = basis
+        self.threshold_km = threshold_km
         self.fields = (
             Field("code_insee", F("code"), "string", "Code INSEE (COG 2026).", "code"),
             Field("nom", F("nom"), "string", "Nom de la commune."),
@@ -326,7 +326,12 @@ class CommunesSource(Source):
                 f"Couverte à {self.threshold_km} km.",
                 "is_covered",
             ),
-            Field("seuil_km", Value(self.threshold_km), "integer", "Seuil de couverture (km)."),
+            Field(
+                "seuil_km",
+                Value(float(self.threshold_km)),
+                "number",
+                "Seuil de couverture (km).",
+            ),
         )
 
     def queryset(self):

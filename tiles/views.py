@@ -6,9 +6,13 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from coverage.models import DEFAULT_THRESHOLD_KM, MAX_THRESHOLD_KM, MIN_THRESHOLD_KM, Basis
+from coverage.services import ensure_fresh
+
 from . import versions
 from .cache import get_or_render
-from .layers import LAYERS, TileOutOfRange, check_tile
+from .layers import LAYERS, TileOutOfRange, check_tile, communes_layer
+from .sources import DEFAULT_BASIS, ParameterError
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -24,6 +28,37 @@ def _bad_tile(message):
     return JsonResponse({"error": "tile_out_of_range", "detail": message}, status=400)
 
 
+def _bad_parameter(name, message):
+    return JsonResponse({"error": "invalid_parameter", "parameters": {name: [message]}}, status=400)
+
+
+def _variant(request, layer):
+    """The layer for ``basis`` / ``threshold_km`` (communes only) and the variant's key.
+
+    Raises ``ParameterError`` naming the parameter.
+    """
+    allowed = {"basis", "threshold_km"} if layer.name == "communes" else set()
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        raise ParameterError(unknown[0], f"Paramètre inconnu : {unknown[0]}.")
+    if layer.name != "communes":
+        return layer, ()
+    basis = request.GET.get("basis", DEFAULT_BASIS)
+    if basis not in Basis.values:
+        raise ParameterError("basis", f"basis doit valoir {' ou '.join(Basis.values)}.")
+    raw = request.GET.get("threshold_km", str(DEFAULT_THRESHOLD_KM))
+    try:
+        threshold = round(float(raw), 1)
+    except ValueError:
+        raise ParameterError("threshold_km", "threshold_km doit être un nombre de km.") from None
+    if not MIN_THRESHOLD_KM <= threshold <= MAX_THRESHOLD_KM:  # also refuses nan
+        raise ParameterError(
+            "threshold_km",
+            f"threshold_km doit être entre {MIN_THRESHOLD_KM} et {MAX_THRESHOLD_KM} km.",
+        )
+    return communes_layer(basis, threshold), (basis, threshold)
+
+
 @csrf_exempt  # read-only: other methods get 405, not CSRF's 403
 @require_safe
 def tile(request, layer, z, x, y):
@@ -33,11 +68,17 @@ def tile(request, layer, z, x, y):
         check_tile(z, x, y, layer.maxzoom)
     except (ValueError, TileOutOfRange) as error:
         return _bad_tile(str(error))
+    try:
+        layer, variant = _variant(request, layer)
+    except ParameterError as error:
+        return _bad_parameter(error.name, error.message)
+    if layer.name == "communes":
+        ensure_fresh()  # coverage follows the directory before the version is read
     version = versions.current()
-    etag = versions.etag_for(version, "tile", layer.name, z, x, y)
+    etag = versions.etag_for(version, "tile", layer.name, variant, z, x, y)
     if response := versions.not_modified(request, etag, version):
         return response
-    data, cached = get_or_render(layer, z, x, y, version.number)
+    data, cached = get_or_render(layer, z, x, y, version.number, variant)
     # An empty tile costs one cheap query and travels as 204 No Content.
     response = HttpResponse(data, content_type=MVT_MEDIA_TYPE, status=200 if data else 204)
     response["X-Tile-Cache"] = "hit" if cached else "miss"
@@ -48,6 +89,7 @@ def tilejson_document(request, layer) -> dict:
     template = request.build_absolute_uri(
         reverse("tiles:tile", args=[layer.name, 0, 0, 0]).replace("/0/0/0.pbf", "")
     )
+    query = ("?" + request.GET.urlencode()) if request.GET else ""
     return {
         "tilejson": "3.0.0",
         "name": layer.name,
@@ -55,7 +97,7 @@ def tilejson_document(request, layer) -> dict:
         "version": "1.0.0",
         "attribution": "Maillage ; contours IGN Admin Express, COG INSEE (Licence Ouverte)",
         "scheme": "xyz",
-        "tiles": [template + "/{z}/{x}/{y}.pbf"],
+        "tiles": [template + "/{z}/{x}/{y}.pbf" + query],
         "minzoom": layer.minzoom,
         "maxzoom": layer.maxzoom,
         "bounds": [-180, -85.0511, 180, 85.0511],
@@ -75,8 +117,12 @@ def tilejson_document(request, layer) -> dict:
 @require_safe
 def tilejson(request, layer):
     layer = _layer(layer)
+    try:
+        layer, variant = _variant(request, layer)
+    except ParameterError as error:
+        return _bad_parameter(error.name, error.message)
     version = versions.current()
-    etag = versions.etag_for(version, "tilejson", layer.name, request.get_host())
+    etag = versions.etag_for(version, "tilejson", layer.name, variant, request.get_host())
     if response := versions.not_modified(request, etag, version):
         return response
     response = JsonResponse(tilejson_document(request, layer))

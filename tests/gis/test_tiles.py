@@ -158,3 +158,37 @@ def test_commune_polygons_follow_the_mvt_winding_rule(client):
     for polygon in polygons:
         for px, py in polygon[0]:
             assert -64 <= px <= 4160 and -64 <= py <= 4160  # clipped to tile + buffer
+
+
+def test_communes_tiles_follow_threshold_and_basis(client):
+    """The map can shade communes at the threshold and basis of the page that shows it."""
+    z, x, y = digne_tile(8)
+
+    def covered(query):
+        response = client.get(f"/tiles/communes/{z}/{x}/{y}.pbf{query}")
+        features = decode(response)["communes"]["features"]
+        return {f["properties"]["code_insee"] for f in features if f["properties"]["covered"]}
+
+    tight, default, wide = covered("?threshold_km=2"), covered(""), covered("?threshold_km=60")
+    assert tight <= default <= wide and tight != wide
+    assert client.get(f"/tiles/communes/{z}/{x}/{y}.pbf?threshold_km=10").content == (
+        client.get(f"/tiles/communes/{z}/{x}/{y}.pbf").content
+    )
+    doc = json.loads(client.get("/tiles/communes.json?threshold_km=5&basis=places").content)
+    assert doc["tiles"][0].endswith("/tiles/communes/{z}/{x}/{y}.pbf?threshold_km=5&basis=places")
+
+
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("?threshold_km=0.5", "threshold_km"),
+        ("?threshold_km=abc", "threshold_km"),
+        ("?threshold_km=nan", "threshold_km"),
+        ("?basis=ecoles", "basis"),
+        ("?zoom=3", "zoom"),
+    ],
+)
+def test_bad_tile_parameters_are_400_naming_them(client, query, parameter):
+    response = client.get(f"/tiles/communes/8/132/92.pbf{query}")
+    assert response.status_code == 400
+    assert parameter in json.loads(response.content)["parameters"]
