@@ -59,7 +59,8 @@ class CommuneCoverage(models.Model):
 
 class DirectoryVersion(models.Model):
     """One row, bumped in the writer's transaction by a statement-level trigger on every write to
-    places, actors and activities (bulk imports and ``QuerySet.update`` included; migration 0005).
+    places, actors, activities (migration 0005) and communes (0006), bulk imports and
+    ``QuerySet.update`` included.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)

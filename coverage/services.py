@@ -1,13 +1,13 @@
 """Compute, store and keep fresh the coverage of communes (both bases), at national scale.
 
 ``recompute()`` fetches reference points and mediation points in a few queries, finds the
-nearest point of every commune in numpy (``coverage.computation``) and writes every row back
-with one COPY per basis inside a transaction: readers see the old figures or the new ones.
+nearest point of every commune in numpy (``coverage.computation``) and writes back the rows that
+changed (``coverage.storage``) inside a transaction: readers see the old figures or the new ones.
 ``ensure_fresh()`` is what pages and the API call: it recomputes when the directory changed
 since the stored figures were computed, so a map never contradicts it. "Changed" is decided by
-one single-row query: database triggers bump ``DirectoryVersion`` on any write to places, actors
-or activities (imports, bulk updates and the admin included), and activities end by date, so
-figures computed on another day are stale too.
+one single-row query: database triggers bump ``DirectoryVersion`` on any write to places, actors,
+activities or communes (imports, bulk updates and the admin included), and activities end by
+date, so figures computed on another day are stale too.
 """
 
 from __future__ import annotations
