@@ -20,14 +20,7 @@ COLLECTIONS = [
     "/api/v1/lieux/?bbox=5.9,43.9,6.5,44.3",
     "/api/v1/communes/?departement=04",
     "/api/v1/communes/?departement=974",
-    pytest.param(
-        "/couverture/04/priorites.geojson",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="coverage/views.py priorities_geojson: geometry='geom' without "
-            "ForcePolygonCCW (asked of the coverage engineer)",
-        ),
-    ),
+    "/couverture/04/priorites.geojson",
 ]
 FEATURES = [
     "/ogc/collections/communes/items/04070",
