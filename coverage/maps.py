@@ -14,6 +14,7 @@ import folium
 from branca.element import MacroElement
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import F, Q
+from folium.map import Layer
 from jinja2 import Template
 
 from geo_directory.geojson import feature_collection
@@ -63,6 +64,35 @@ class PointsLayer(MacroElement):
         self.cluster = cluster
         self.circles = circles
         self.radius = float(radius_m)
+
+
+class FragilityLayer(Layer):
+    """The IFN layer: the communes of ``source`` (a GeoJson layer) restyled by their IFN class,
+    built in the browser from the features already loaded (the polygons are sent once)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson({{ this.source.get_name() }}.toGeoJSON(), {
+          style: function (feature) {
+            return {fillColor: feature.properties.i || "#cccccc", color: "#555555",
+                    weight: 0.4, fillOpacity: 0.75};
+          },
+          onEachFeature: function (feature, layer) {
+            var box = document.createElement("div"), name = document.createElement("strong");
+            name.textContent = feature.properties.nom;
+            box.appendChild(name);
+            box.appendChild(document.createElement("br"));
+            box.appendChild(document.createTextNode("IFN : " + feature.properties.ifn));
+            layer.bindPopup(box);
+          }
+        });
+        {% endmacro %}"""
+    )
+
+    def __init__(self, source, name: str = "Indice de fragilité numérique (IFN)"):
+        super().__init__(name=name, overlay=True, control=True, show=False)
+        self._name = "FragilityLayer"
+        self.source = source
 
 
 def ifn_class(value) -> int | None:
@@ -170,7 +200,7 @@ def build(view: DepartementCoverage, points, plan=None) -> folium.Map:
             "IFN",
         ],
     )
-    folium.GeoJson(
+    distance_layer = folium.GeoJson(
         communes,
         name="Distance au point de médiation le plus proche",
         style_function=lambda f: {
@@ -182,18 +212,7 @@ def build(view: DepartementCoverage, points, plan=None) -> folium.Map:
         popup=popup,
         zoom_on_click=False,
     ).add_to(fmap)
-    folium.GeoJson(
-        communes,
-        name="Indice de fragilité numérique (IFN)",
-        show=False,
-        style_function=lambda f: {
-            "fillColor": f["properties"].get("i", "#cccccc"),
-            "color": "#555555",
-            "weight": 0.4,
-            "fillOpacity": 0.75,
-        },
-        popup=folium.GeoJsonPopup(fields=["nom", "ifn"], aliases=["Commune", "IFN"]),
-    ).add_to(fmap)
+    FragilityLayer(distance_layer).add_to(fmap)
     if departement[0]:
         folium.GeoJson(
             json.loads(departement[0]),
