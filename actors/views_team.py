@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from geo_directory.territories.models import Departement
 from places.models import Place
 
 from . import permissions, services
@@ -155,21 +156,25 @@ def _my_actor(request) -> Actor:
     return actor
 
 
-def _places_for(actor: Actor):
-    """Places offered when adding a place of activity: those of the départements where the
-    person already works or is employed, else every public place."""
-    departements = Place.objects.filter(
-        Q(activities__actor=actor) | Q(employments__actor=actor)
-    ).values_list("departement_code", flat=True)
+def _places_for(actor: Actor, code: str | None = None):
+    """Places offered when adding a place of activity: the chosen département's, else those of
+    the départements where the person already works or is employed (never all of France)."""
     places = Place.objects.public()
-    codes = {code for code in departements if code}
-    return places.filter(departement_code__in=codes) if codes else places
+    if code and Departement.objects.filter(code=code).exists():
+        return places.in_departement(code)
+    codes = set(
+        Place.objects.filter(Q(activities__actor=actor) | Q(employments__actor=actor))
+        .exclude(departement_code="")
+        .values_list("departement_code", flat=True)
+    )
+    return places.filter(departement_code__in=codes) if codes else places.none()
 
 
 @login_required
 @friendly_403
 def profile(request):
     actor = _my_actor(request)
+    chosen = request.GET.get("departement")
     form = ProfileForm(request.POST or None, instance=actor)
     if request.method == "POST":
         if not permissions.can_edit_profile(request.user, actor):
@@ -183,7 +188,9 @@ def profile(request):
     context = {
         "actor": actor,
         "form": form,
-        "activity_form": AddActivityForm(places=_places_for(actor)),
+        "activity_form": AddActivityForm(places=_places_for(actor, chosen)),
+        "departements": Departement.objects.territory_summary(),
+        "chosen_departement": chosen or "",
         "current_activities": activities.current(),
         "past_activities": activities.past(),
         "invitations": services.pending_invitations_for(actor),
@@ -196,7 +203,7 @@ def profile(request):
 @require_POST
 def add_activity(request):
     actor = _my_actor(request)
-    form = AddActivityForm(request.POST, places=_places_for(actor))
+    form = AddActivityForm(request.POST, places=_places_for(actor, request.POST.get("departement")))
     if not form.is_valid():
         messages.error(request, "Choisissez un lieu de la liste et une date valide.")
         return redirect("actors:profile")

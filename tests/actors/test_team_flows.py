@@ -111,6 +111,15 @@ def test_mediator_adds_and_ends_places_and_edits_the_profile(client, digne):
     page = client.get("/mon-profil/")
     assert sisteron in page.context["activity_form"].fields["place"].queryset
 
+    gap = make_place("gap", "Tiers-lieu de Gap")
+    assert gap not in page.context["activity_form"].fields["place"].queryset
+    in_05 = client.get("/mon-profil/?departement=05").context["activity_form"]
+    assert gap in in_05.fields["place"].queryset and sisteron not in in_05.fields["place"].queryset
+    refused = client.post("/mon-profil/lieux/ajouter/", {"place": gap.pk}, follow=True)
+    assert messages_of(refused) == ["Choisissez un lieu de la liste et une date valide."]
+    client.post("/mon-profil/lieux/ajouter/", {"place": gap.pk, "departement": "05"}, follow=True)
+    assert mediator.activities.current().filter(place=gap).exists()
+    mediator.activities.filter(place=gap).end()
     response = client.post("/mon-profil/lieux/ajouter/", {"place": sisteron.pk}, follow=True)
     assert messages_of(response) == ["France services de Sisteron ajouté à vos lieux d'activité."]
     future = client.post(
