@@ -151,6 +151,11 @@ def team_members(coordinator: Actor):
 EXPORT_COLUMNS = ["prenom", "nom", "courriel", "telephone", "roles", "lieux_activite"]
 
 
+def _text_cell(value: str) -> str:
+    """Free text a spreadsheet would run as a formula (=, +, -, @) is prefixed with '."""
+    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+
+
 def export_team_csv(coordinator: Actor) -> str:
     """The team as CSV for a mailing list (the coordinator is entitled to these details)."""
     buffer = io.StringIO()
@@ -159,12 +164,12 @@ def export_team_csv(coordinator: Actor) -> str:
     for member in team_members(coordinator):
         writer.writerow(
             [
-                member.first_name,
-                member.last_name,
+                _text_cell(member.first_name),
+                _text_cell(member.last_name),
                 member.email,
                 member.phone,
                 "|".join(member.role_labels()),
-                "|".join(activity.place.nom for activity in member.current_activities),
+                _text_cell("|".join(a.place.nom for a in member.current_activities)),
             ]
         )
     return buffer.getvalue()

@@ -104,6 +104,15 @@ def test_export_lists_the_team_for_a_mailing_list(client, demo_coordinator):
     assert all(r["lieux_activite"] for r in rows)
 
 
+def test_export_defuses_spreadsheet_formulas(client, digne):
+    coordinator = make_coordinator(departements=["04"], employer=digne)
+    add_to_team(coordinator, make_actor("=HYPERLINK(1)", "@Nom", places=[digne]))
+    client.force_login(coordinator.user)
+    (row,) = csv.DictReader(io.StringIO(client.get("/mon-equipe/export.csv").content.decode()))
+    assert (row["prenom"], row["nom"]) == ("'=HYPERLINK(1)", "'@Nom")
+    assert row["telephone"].startswith("+33")
+
+
 def test_mediator_adds_and_ends_places_and_edits_the_profile(client, digne):
     mediator = make_actor("Profil", places=[digne], login=True, consent=False)
     sisteron = make_place("sisteron", "France services de Sisteron")
