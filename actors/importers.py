@@ -4,7 +4,8 @@ Columns (header row, ``,``-separated, UTF-8; lists are ``|``-separated; a place 
 as ``import_source:source_id``, stable across place imports):
 
 ``id`` (required, stable key), ``prenom``, ``nom`` (required), ``courriel``, ``telephone``,
-``roles`` (required: ``mediateur``, ``conseiller_numerique``, ``coordinateur``),
+``roles`` (required: ``mediateur``, ``conseiller_numerique``, ``coordinateur``, or their
+French labels such as "Conseiller numérique"),
 ``consentement``, ``valide``, ``fictif`` (``oui``/``non``, default ``non``), ``employeur`` (a
 place), ``debut_emploi``, ``lieux_activite`` (places), ``debut_activite``, ``coordinateur``
 (the ``id`` of a coordinator in the file or already imported), ``debut_equipe``,
@@ -30,6 +31,7 @@ from geo_directory.territories.models import Commune, CommuneAlias, Departement
 from places.models import Place
 
 from .models import Actor, Role, TeamMembership, phone_validator
+from .querysets import normalize_name
 
 COLUMNS = [
     "id",
@@ -183,7 +185,8 @@ class ActorImporter:
         for name in REQUIRED:
             if not (row.get(name) or "").strip():
                 raise RowError(name, row.get(name), "valeur obligatoire manquante.")
-        roles = [role.lower() for role in _split(row["roles"])]
+        labels = {normalize_name(label): value for value, label in Role.choices}
+        roles = [labels.get(normalize_name(role), role.lower()) for role in _split(row["roles"])]
         unknown = [role for role in roles if role not in Role.values]
         if unknown:
             raise RowError("roles", row["roles"], f"rôle inconnu ({', '.join(Role.values)}).")

@@ -45,6 +45,12 @@ def friendly_403(view):
 def _coordinator(request) -> Actor:
     coordinator = permissions.coordinator_of(request.user)
     if coordinator is None:
+        actor = permissions.actor_of(request.user)
+        if actor is not None and actor.is_coordinator:
+            raise PermissionDenied(
+                "Votre fiche de coordinateur n'est pas encore validée : l'équipe Maillage "
+                "la vérifie avant d'ouvrir la gestion d'équipe."
+            )
         raise PermissionDenied("Cette page est réservée aux coordinateurs.")
     return coordinator
 

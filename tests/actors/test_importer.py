@@ -52,7 +52,7 @@ def good_rows():
             "nom": "Médiateur",
             "courriel": "NOE@example.org",
             "telephone": "04 92 31 00 00",
-            "roles": "mediateur|conseiller_numerique",
+            "roles": "Médiateur numérique|conseiller_numerique",
             "valide": "oui",
             "lieux_activite": "tests-actors:dg1|tests-actors:st1",
             "debut_activite": "2024-02-01",
@@ -68,6 +68,7 @@ def test_import_creates_cleans_links_and_reimport_changes_nothing(tmp_path, plac
     noe = Actor.objects.get(external_id="x-med")
     assert noe.phone == "+33492310000" and noe.email == "noe@example.org"
     assert noe.visibility_consent is False  # empty consent column: off
+    assert noe.roles == ["mediateur", "conseiller_numerique"]
     assert set(noe.activities.current().values_list("place__source_id", flat=True)) == {
         "dg1",
         "st1",

@@ -164,6 +164,14 @@ def test_mediator_adds_and_ends_places_and_edits_the_profile(client, digne):
     ]
 
 
+def test_a_coordinator_not_yet_validated_is_told_why(client):
+    coordinator = make_coordinator(departements=["04"], validated=False)
+    client.force_login(coordinator.user)
+    response = client.get("/mon-equipe/")
+    assert response.status_code == 403
+    assert "pas encore validée" in html.unescape(response.content.decode())
+
+
 def test_someone_without_an_actor_gets_a_clear_refusal(client, staff_user):
     client.force_login(staff_user)
     response = client.get("/mon-profil/")
