@@ -200,3 +200,10 @@ def test_my_team_view_counts_only_the_places_of_my_team(client, django_user_mode
 def test_hostile_input_never_gets_a_500(client, url):
     response = client.get(url)
     assert response.status_code in (400, 404), (url, response.status_code)
+
+
+def test_national_page_shows_the_map_of_france_at_the_same_threshold(client):
+    html = client.get("/couverture/", {"seuil": "20", "base": "places"}).content.decode()
+    assert 'id="coverage-map"' in html
+    assert "threshold_km=20" in html and "basis=places" in html
+    assert "maplibre-gl.js" in html and "unpkg" not in html
