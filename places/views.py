@@ -180,6 +180,7 @@ def sheet_rows(place: Place) -> list[tuple[str, object]]:
         ("Formations et labels", place.formations_labels + place.autres_formations_labels),
         ("Itinérance", place.itinerance),
         ("SIRET / RNA", place.pivot),
+        ("Code INSEE de la commune", place.code_insee),
         ("Source des données", place.source),
     ]
     return [

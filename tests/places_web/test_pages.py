@@ -87,6 +87,12 @@ def test_filters_live_in_the_url_and_narrow_the_list(client):
     assert "Filtres (2)" in page
 
 
+def test_filters_without_a_place_ask_for_one(client):
+    page = html(client, "/lieux/?frais_a_charge=Gratuit")
+    assert "Indiquez une commune, un code postal ou un code INSEE" in page
+    assert "data-place-id" not in page
+
+
 def test_around_me_uses_the_position(client):
     place = make_place("saint-denis", "Cyber-case de Saint-Denis")
     page = html(client, "/lieux/?lon=55.4481&lat=-20.8823&rayon=5")
