@@ -142,9 +142,12 @@ def invalid(errors: dict[str, str]) -> ValidationError:
 
 
 def not_modified(request, etag: str, last_modified) -> bool:
+    """If-None-Match (weak comparison: GZipMiddleware turns our ETag into W/"…" on compressed
+    answers, and clients send it back so), else If-Modified-Since."""
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:
-        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
+        tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+        return etag in tags or if_none_match.strip() == "*"
     since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
     return bool(since and last_modified and int(last_modified.timestamp()) <= since)
 

@@ -231,3 +231,11 @@ def test_open_now_answers_are_not_revalidated_across_minutes(client, monkeypatch
     later = client.get(url, headers={"If-None-Match": open_at_10["ETag"]})
     assert later.status_code == 200  # 13:00: closed, a new answer
     assert "Ouvert le mardi matin" not in later.content.decode()
+
+
+def test_304_also_for_gzip_clients_whose_etag_came_back_weak(client):
+    url = f"{URL}?departement=05&page_size=1000"
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first["Content-Encoding"] == "gzip" and first["ETag"].startswith('W/"')
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first["ETag"]})
+    assert again.status_code == 304
