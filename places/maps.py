@@ -18,6 +18,7 @@ import folium
 from branca.element import CssLink, JavascriptLink
 from django.conf import settings
 from django.templatetags.static import static
+from django.utils.html import escape
 from folium.plugins import MarkerCluster
 
 LEAFLET = "vendor/leaflet-1.9.4/"
@@ -37,6 +38,18 @@ def leaflet_js() -> list[tuple[str, str]]:
 
 def leaflet_css() -> list[tuple[str, str]]:
     return [("leaflet_css", static(LEAFLET + "leaflet.css"))]
+
+
+def js_safe(html_text: str) -> str:
+    """HTML that folium may put inside a JavaScript template literal: folium inserts tooltip
+    text raw between backticks, and popups with only the backticks escaped, so a place named
+    "${…}" would run as code. The characters that matter there become HTML entities."""
+    return str(html_text).replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def text(value) -> str:
+    """Plain text (a place's name) ready for a folium tooltip or popup."""
+    return js_safe(escape(str(value)))
 
 
 def base_map(center=FRANCE, zoom: int = 6, **options) -> folium.Map:

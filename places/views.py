@@ -85,8 +85,8 @@ def results_map(places, origin, radius_km: int) -> dict:
         )
         folium.Marker(
             (place.location.y, place.location.x),
-            popup=folium.Popup(popup, max_width=280),
-            tooltip=place.nom,
+            popup=folium.Popup(maps.js_safe(popup), max_width=280),
+            tooltip=maps.text(place.nom),
             place_id=place.pk,
         ).add_to(cluster)
     maps.fit(fmap, [(p.location.y, p.location.x) for p in places] + [(origin.y, origin.x)])
@@ -199,7 +199,9 @@ def detail(request, pk: int):
     small_map = None
     if place.location is not None:
         fmap = maps.base_map((place.location.y, place.location.x), 15, scroll_wheel_zoom=False)
-        folium.Marker((place.location.y, place.location.x), tooltip=place.nom).add_to(fmap)
+        folium.Marker((place.location.y, place.location.x), tooltip=maps.text(place.nom)).add_to(
+            fmap
+        )
         small_map = maps.embed(fmap)
     context = {
         "place": place,

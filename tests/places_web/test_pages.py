@@ -232,3 +232,14 @@ def test_other_apps_add_sections_to_the_sheet_without_places_importing_them(clie
         assert "Médiateurs" not in html(client, f"/lieux/{other.pk}/")
     finally:
         views.SHEET_SECTIONS.remove(mediators)
+
+
+def test_a_hostile_place_name_stays_text_on_the_map(client):
+    hostile = "Café `${alert(1)}` <script>alert(2)</script> \\ fin"
+    place = make_place("sisteron", hostile)
+    for url in ("/lieux/?commune=Sisteron&rayon=5", f"/lieux/{place.pk}/"):
+        page = html(client, url)
+        script = page[page.index("L.map(") :]
+        assert "${" not in script and "alert(1)" in script  # shown, never evaluated
+        assert "<script>alert(2)" not in page
+        assert "&#96;&#36;{alert(1)}&#96;" in script
