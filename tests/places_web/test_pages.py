@@ -243,3 +243,11 @@ def test_a_hostile_place_name_stays_text_on_the_map(client):
         assert "${" not in script and "alert(1)" in script  # shown, never evaluated
         assert "<script>alert(2)" not in page
         assert "&#96;&#36;{alert(1)}&#96;" in script
+
+
+def test_a_place_located_only_by_its_commune_says_so(client):
+    place = make_place("briancon", "Sans coordonnées", location_precision="commune")
+    assert "Position approximative" in html(client, f"/lieux/{place.pk}/")
+    page = html(client, "/lieux/?commune=Brian%C3%A7on&rayon=5")
+    row = page.split(f'data-place-id="{place.pk}"')[1].split("</li>")[0]
+    assert "(position approximative)" in row
