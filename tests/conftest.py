@@ -5,6 +5,7 @@ import os
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by the
 # tests themselves (not by the live server) are still synchronous and safe.
@@ -27,6 +28,14 @@ def shared_data():
     if not path.is_dir():
         pytest.skip(f"shared data folder {path} is absent (set MAILLAGE_SHARED_DATA)")
     return path
+
+
+@pytest.fixture(scope="session")
+def playwright(playwright):
+    """Once Playwright's event loop runs, Django keeps this thread's connections per context:
+    close them while that context lives, or the test database cannot be dropped at the end."""
+    yield playwright
+    connections.close_all()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ own live server thread over the committed demo data instead (as tests/gis does).
 """
 
 import pytest
-from django.db import connections
 from pytest_django.live_server_helper import LiveServer
 
 # django_db: without it, a run of this file alone would set up no test database at all.
@@ -19,9 +18,6 @@ def server(django_db_setup, django_db_blocker):
         live = LiveServer("127.0.0.1:0")
     yield live.url
     live.stop()
-    # Opened while Playwright's event loop ran, this thread's connection lives in another
-    # context than pytest-django's teardown: left open, the test database cannot be dropped.
-    connections.close_all()
 
 
 def test_search_around_digne_shows_the_same_places_in_the_list_and_on_the_map(
