@@ -25,7 +25,7 @@ def webgl_browser(playwright, browser_type_launch_args):
 
 
 def test_national_map_draws_commune_tiles_and_answers_a_click(
-    webgl_browser, gis_server, artifacts_dir, settings
+    gis_server, webgl_browser, artifacts_dir, settings
 ):
     settings.MAP_TILES_URL = ""  # no network in tests: the communes alone make the map
     page = webgl_browser.new_page(viewport={"width": 1100, "height": 900})
