@@ -266,3 +266,20 @@ def test_cors_and_gzip(client, places):
     assert response["Access-Control-Allow-Origin"] == "*"
     assert response["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(response.content))["type"] == "FeatureCollection"
+
+
+@pytest.mark.parametrize(
+    "url", ["/ogc/collections/lieux/items", "/tiles/lieux/8/132/92.pbf", "/ogc/collections"]
+)
+def test_database_down_is_a_quick_503_not_a_stack_trace(client, monkeypatch, url):
+    from django.db import OperationalError
+
+    from tiles import versions
+
+    def unreachable():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(versions, "current", unreachable)
+    response = client.get(url)
+    assert response.status_code == 503 and response["Retry-After"]
+    assert json.loads(response.content)["error"] == "database_unavailable"
