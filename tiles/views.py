@@ -1,6 +1,6 @@
 """Vector tiles, their TileJSON documents and the national coverage map."""
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,11 +17,20 @@ from .sources import DEFAULT_BASIS, ParameterError
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
 
+class UnknownLayer(Exception):
+    pass
+
+
 def _layer(name):
     try:
         return LAYERS[name]
     except KeyError:
-        raise Http404(f"Couche inconnue : {name}") from None
+        raise UnknownLayer(name) from None
+
+
+def _unknown_layer(name):
+    detail = f"Couche inconnue : {name}. Couches : {', '.join(LAYERS)}."
+    return JsonResponse({"error": "not_found", "detail": detail}, status=404)
 
 
 def _bad_tile(message):
@@ -62,7 +71,10 @@ def _variant(request, layer):
 @csrf_exempt  # read-only: other methods get 405, not CSRF's 403
 @require_safe
 def tile(request, layer, z, x, y):
-    layer = _layer(layer)
+    try:
+        layer = _layer(layer)
+    except UnknownLayer:
+        return _unknown_layer(layer)
     try:
         z, x, y = int(z), int(x), int(y)
         check_tile(z, x, y, layer.maxzoom)
@@ -116,7 +128,10 @@ def tilejson_document(request, layer) -> dict:
 @csrf_exempt
 @require_safe
 def tilejson(request, layer):
-    layer = _layer(layer)
+    try:
+        layer = _layer(layer)
+    except UnknownLayer:
+        return _unknown_layer(layer)
     try:
         layer, variant = _variant(request, layer)
     except ParameterError as error:

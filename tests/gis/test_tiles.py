@@ -87,8 +87,10 @@ def test_out_of_range_tiles_are_400(client, path):
 
 
 def test_unknown_layer_is_404(client):
-    assert client.get("/tiles/ecoles/3/0/0.pbf").status_code == 404
-    assert client.get("/tiles/ecoles.json").status_code == 404
+    for url in ("/tiles/ecoles/3/0/0.pbf", "/tiles/ecoles.json"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "lieux, communes" in json.loads(response.content)["detail"]
 
 
 def test_tilejson_describes_each_layer(client):
