@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from geo_directory.territories.models import Commune
+from ogc import documents
 from places.models import Place
 
 pytestmark = [
@@ -59,3 +60,30 @@ def test_ogr2ogr_copies_every_place_paging_through_next(gis_server, tmp_path):
     assert re.search(r"lon \(Real\) = 5\.9436", dump) and re.search(
         r"lat \(Real\) = 44\.1952", dump
     )
+
+
+def test_gdal_pushes_attribute_filters_down_to_the_server(gis_server, monkeypatch):
+    """GDAL reads the filters of /collections/lieux/items in the OpenAPI document and sends
+    ``-where code_insee = '04019'`` as ``?code_insee=04019``: only Barcelonnette's places come."""
+    seen = []
+    original = documents.items_queryset
+
+    def spy(source, query):
+        seen.append(query.filters)
+        return original(source, query)
+
+    monkeypatch.setattr(documents, "items_queryset", spy)  # the live server runs in this process
+    out = run(
+        "ogrinfo",
+        "-ro",
+        "-q",
+        f"OAPIF:{gis_server}/ogc/",
+        "lieux",
+        "-where",
+        "code_insee = '04019'",
+    )
+    expected = Place.objects.public().located().filter(code_insee="04019")
+    assert out.count("OGRFeature(lieux)") == expected.count() >= 2
+    assert "Point numérique 0 de Barcelonnette" in out
+    assert "Sisteron" not in out
+    assert {"code_insee": "04019"} in seen  # filtered by the server, not after the download
