@@ -4,14 +4,12 @@ API uses, so a page and the API answer a search the same way."""
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 
 from django import forms
 from django.contrib.gis.geos import Point
-from django.db.models import CharField, F, Func
+from django.db.models import F
 
-from geo_directory.territories.models import Commune, CommuneAlias
+from geo_directory.territories.models import Commune
 
 from . import standard
 from .filters import PlaceFilter
@@ -19,9 +17,7 @@ from .filters import PlaceFilter
 RADII_KM = (5, 10, 20, 30, 50, 100)
 DEFAULT_RADIUS_KM = 20
 PAGE_SIZE = 20
-CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 POSITION_ERROR = {"invalid": "Position invalide : longitude et latitude en degrés attendues."}
-LABEL_RE = re.compile(r"^(?P<nom>.+?)\s*\((?P<dep>\d{2}|2[AB]|97\d)\)$")
 
 FILTER_FIELDS = {
     "services": ("Services", standard.SERVICES),
@@ -45,49 +41,11 @@ def suggestion_label(commune: Commune) -> str:
 
 def find_commune(text: str) -> Commune | None:
     """The commune meant by a name, "Name (04)", a postal code or an INSEE code (old ones too)."""
-    text = " ".join(text.split())
-    communes = Commune.objects.filter(reference_point__isnull=False).only(
-        "code", "nom", "departement_id", "population", "reference_point"
+    return (
+        Commune.objects.filter(reference_point__isnull=False)
+        .only("code", "nom", "departement_id", "population", "reference_point")
+        .find(text)
     )
-    if CODE_RE.match(text.upper()):
-        current = CommuneAlias.objects.current_code(text)
-        found = communes.filter(code=current).first() if current else None
-        return (
-            found or communes.filter(codes_postaux__contains=[text]).order_by("-population").first()
-        )
-    label = LABEL_RE.match(text)
-    if label:  # a suggestion, "Digne-les-Bains (04)": the département index narrows it
-        communes = communes.filter(departement_id=label["dep"])
-        text = label["nom"]
-        names = Commune.objects.filter(departement_id=label["dep"])
-    else:  # the narrow alias table: scanning the communes (with polygons) costs ~30 ms more
-        names = CommuneAlias.objects.filter(kind=CommuneAlias.Kind.ACTUELLE)
-    key = name_key(text)
-    for lookup in (
-        {"nom__iexact": text},
-        {"nom__unaccent__iexact": text},  # "beziers"
-        {"name_key": key},  # "digne les bains", "st etienne de tinee"
-        {"name_key__startswith": key},
-    ):
-        codes = names.annotate(name_key=NameKey("nom")).filter(**lookup).values("code")
-        found = communes.filter(code__in=codes).order_by("-population").first()
-        if found:
-            return found
-    return None
-
-
-def name_key(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"\bst(e?)\b", r"saint\1", text)
-    return re.sub(r"[\s'’-]+", " ", text).strip()
-
-
-class NameKey(Func):
-    """The SQL twin of ``name_key``: lower case, no accents, hyphens and apostrophes as spaces."""
-
-    template = "regexp_replace(lower(unaccent(%(expressions)s)), '[[:space:]''’-]+', ' ', 'g')"
-    output_field = CharField()
 
 
 class SearchForm(forms.Form):

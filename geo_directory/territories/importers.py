@@ -23,6 +23,7 @@ from geo_directory.files import DataFileError, geojson_features, load_json
 from geo_directory.progress import progress
 
 from .models import Commune, CommuneAlias, Departement, Region
+from .names import name_key
 
 ALIAS_PRIORITY = {"actuelle": 0, "deleguee": 1, "associee": 2, "arrondissement": 3, "ancien": 4}
 COG_KIND = {
@@ -315,6 +316,7 @@ class TerritoryImporter:
         existing = {c.code: c for c in Commune.objects.filter(code__in=codes)}
         fields = [
             "nom",
+            "name_key",
             "departement_id",
             "region_id",
             "zone",
@@ -328,6 +330,7 @@ class TerritoryImporter:
             geom = to_geos(union_multipolygon(parts[code])) if code in parts else None
             values = {
                 "nom": rec["nom"],
+                "name_key": name_key(rec["nom"]),
                 "departement_id": rec["departement"],
                 "region_id": rec["region"],
                 "zone": rec.get("zone", "metro"),

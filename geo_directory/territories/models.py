@@ -7,9 +7,10 @@ inside it (ST_PointOnSurface) from which distances are measured.
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GistIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db.models import Q
 
+from .names import name_key
 from .querysets import CommuneAliasQuerySet, CommuneQuerySet, DepartementQuerySet
 
 
@@ -63,6 +64,13 @@ class Departement(models.Model):
 class Commune(models.Model):
     code = models.CharField("code INSEE", max_length=5, primary_key=True)
     nom = models.CharField(max_length=150)
+    name_key = models.CharField(
+        "clé de recherche du nom",
+        max_length=150,
+        blank=True,
+        editable=False,
+        help_text="Nom sans casse, accents ni tirets (voir territories/names.py).",
+    )
     departement = models.ForeignKey(Departement, on_delete=models.PROTECT, related_name="communes")
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="communes", null=True, blank=True
@@ -93,6 +101,10 @@ class Commune(models.Model):
             GistIndex(fields=["geom"], name="commune_geom_gist"),
             GistIndex(fields=["reference_point"], name="commune_refpoint_gist"),
             models.Index(fields=["departement", "nom"], name="commune_dep_nom_idx"),
+            models.Index(
+                fields=["name_key"], name="commune_name_key_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            GinIndex(fields=["codes_postaux"], name="commune_postal_codes_gin"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -107,6 +119,12 @@ class Commune(models.Model):
 
     def __str__(self):
         return f"{self.nom} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.nom)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_key"}
+        super().save(*args, **kwargs)
 
 
 class CommuneAlias(models.Model):

@@ -1,6 +1,10 @@
 """Spatial and lookup queries on territories, reused by pages, API, importers and tests."""
 
+import re
+
 from django.contrib.gis.db import models
+
+from .names import CODE_RE, LABEL_RE, name_key
 
 
 class DepartementQuerySet(models.QuerySet):
@@ -34,25 +38,63 @@ class CommuneQuerySet(models.QuerySet):
         return self.filter(geom__intersects=point)
 
     def search(self, text: str):
-        """Communes whose name, INSEE code or postal code starts with ``text`` (suggestions)."""
-        text = text.strip()
+        """Communes whose name, INSEE code or postal code starts with ``text`` (suggestions).
+
+        Names compare by ``name_key`` (case, accents, hyphens ignored) on a prefix index; a full
+        postal code uses the GIN index on ``codes_postaux``."""
+        text = " ".join((text or "").split())
         if not text:
             return self.none()
         if text[:2].isdigit() or text[:2].upper() in {"2A", "2B"}:
+            text = text.upper()
+            if len(text) == 5:
+                match = models.Q(code=text) | models.Q(codes_postaux__contains=[text])
+                return self.filter(match).order_by("-population", "code")
             postal = models.Func(
                 models.F("codes_postaux"),
                 models.Value(" "),
                 function="array_to_string",
                 output_field=models.CharField(),
             )
+            match = models.Q(code__startswith=text) | models.Q(
+                postal_codes_text__regex=r"(^| )" + re.escape(text)
+            )
             return (
                 self.annotate(postal_codes_text=postal)
-                .filter(
-                    models.Q(code__istartswith=text) | models.Q(postal_codes_text__contains=text)
-                )
+                .filter(match)
                 .order_by("-population", "code")
             )
-        return self.filter(nom__unaccent__istartswith=text).order_by("-population", "code")
+        key = name_key(text)
+        if not key:
+            return self.none()
+        return self.filter(name_key__startswith=key).order_by("-population", "code")
+
+    def find(self, text: str):
+        """The commune meant by a name, "Name (04)", a postal code or an INSEE code (old codes
+        too), the most populated when several match; None when nothing does."""
+        from .models import CommuneAlias
+
+        text = " ".join((text or "").split())
+        if not text:
+            return None
+        if CODE_RE.match(text.upper()):
+            current = CommuneAlias.objects.current_code(text)
+            found = self.filter(code=current).first() if current else None
+            return (
+                found or self.filter(codes_postaux__contains=[text]).order_by("-population").first()
+            )
+        communes = self
+        label = LABEL_RE.match(text)
+        if label:  # a suggestion, "Digne-les-Bains (04)"
+            communes = communes.filter(departement_id=label["dep"])
+            text = label["nom"]
+        key = name_key(text)
+        if not key:
+            return None
+        return (
+            communes.filter(name_key=key).order_by("-population").first()
+            or communes.filter(name_key__startswith=key).order_by("-population", "code").first()
+        )
 
 
 class CommuneAliasQuerySet(models.QuerySet):
