@@ -17,58 +17,12 @@ from collections.abc import Iterator
 
 from geo_directory.geojson import feature_collection
 
+from . import standard
 from .cleaning import NO_PIVOT
 
-STANDARD_COLUMNS = (
-    "id",
-    "pivot",
-    "nom",
-    "commune",
-    "code_postal",
-    "code_insee",
-    "adresse",
-    "complement_adresse",
-    "latitude",
-    "longitude",
-    "typologie",
-    "telephone",
-    "courriels",
-    "site_web",
-    "horaires",
-    "presentation_resume",
-    "presentation_detail",
-    "source",
-    "itinerance",
-    "structure_parente",
-    "date_maj",
-    "services",
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "autres_formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-    "fiche_acces_libre",
-    "prise_rdv",
-)
-LIST_COLUMNS = {
-    "typologie",
-    "courriels",
-    "site_web",
-    "itinerance",
-    "services",
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "autres_formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-}
-MODEL_COLUMNS = [c for c in STANDARD_COLUMNS if c not in {"id", "latitude", "longitude"}]
+STANDARD_COLUMNS = standard.FIELDS
+LIST_COLUMNS = set(standard.LIST_FIELDS)
+MODEL_COLUMNS = standard.MODEL_FIELDS
 CHUNK = 2000
 
 

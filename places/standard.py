@@ -1,4 +1,4 @@
-"""Value lists of the national standard "lieux de médiation numérique" v1.0.2 (schema.json).
+"""Fields and value lists of the national standard "lieux de médiation numérique" v1.0.2.
 
 Field names and values are the standard's own; tests check them against the shipped schema.json.
 """
@@ -177,3 +177,60 @@ TYPOLOGIES = {
 
 # The value of `modalites_acces` that says a place does not receive the public.
 NO_PUBLIC = "Ce lieu n'accueille pas de public"
+
+
+# The 32 fields of the standard, in the order of schema.json (and of its CSV columns).
+FIELDS = (
+    "id",
+    "pivot",
+    "nom",
+    "commune",
+    "code_postal",
+    "code_insee",
+    "adresse",
+    "complement_adresse",
+    "latitude",
+    "longitude",
+    "typologie",
+    "telephone",
+    "courriels",
+    "site_web",
+    "horaires",
+    "presentation_resume",
+    "presentation_detail",
+    "source",
+    "itinerance",
+    "structure_parente",
+    "date_maj",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
+    "fiche_acces_libre",
+    "prise_rdv",
+)
+# Multi-valued fields: lists in the database, "|"-joined in CSV.
+LIST_FIELDS = (
+    "typologie",
+    "courriels",
+    "site_web",
+    "itinerance",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
+)
+# Fields stored as Place columns of the same name (id is ours, latitude/longitude are `location`).
+MODEL_FIELDS = tuple(name for name in FIELDS if name not in {"id", "latitude", "longitude"})
+# Single-valued fields as a source file carries them (latitude/longitude included).
+SCALAR_FIELDS = tuple(name for name in FIELDS if name != "id" and name not in LIST_FIELDS)

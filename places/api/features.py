@@ -18,37 +18,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F
 
-STANDARD_FIELDS = (
-    "pivot",
-    "nom",
-    "commune",
-    "code_postal",
-    "code_insee",
-    "adresse",
-    "complement_adresse",
-    "typologie",
-    "telephone",
-    "courriels",
-    "site_web",
-    "horaires",
-    "presentation_resume",
-    "presentation_detail",
-    "source",
-    "itinerance",
-    "structure_parente",
-    "date_maj",
-    "services",
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "autres_formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-    "fiche_acces_libre",
-    "prise_rdv",
-)
+from .. import standard
+
+STANDARD_FIELDS = standard.MODEL_FIELDS
 
 
 def _coordinate(function: str) -> str:

@@ -14,44 +14,12 @@ from pathlib import Path
 
 from geo_directory.files import DataFileError, load_json, open_text
 
+from .. import standard
 from ..cleaning import split_multi, text
 from . import vocabulary as v0
 
-MULTI_FIELDS = (
-    "typologie",
-    "courriels",
-    "site_web",
-    "itinerance",
-    "services",
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "autres_formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-)
-SCALAR_FIELDS = (
-    "pivot",
-    "nom",
-    "commune",
-    "code_postal",
-    "code_insee",
-    "adresse",
-    "complement_adresse",
-    "latitude",
-    "longitude",
-    "telephone",
-    "horaires",
-    "presentation_resume",
-    "presentation_detail",
-    "source",
-    "structure_parente",
-    "date_maj",
-    "fiche_acces_libre",
-    "prise_rdv",
-)
+MULTI_FIELDS = standard.LIST_FIELDS
+SCALAR_FIELDS = standard.SCALAR_FIELDS
 V0_KEYS = {"publics_accueillis", "conditions_acces", "conditions_access", "labels_nationaux"}
 
 

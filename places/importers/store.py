@@ -6,39 +6,12 @@ from __future__ import annotations
 from django.db import connection
 from django.utils import timezone
 
+from .. import standard
 from ..models import Place
 
 # Fields the importer owns: compared to decide created / updated / unchanged.
 DATA_FIELDS = (
-    "pivot",
-    "nom",
-    "commune",
-    "code_postal",
-    "code_insee",
-    "adresse",
-    "complement_adresse",
-    "typologie",
-    "telephone",
-    "courriels",
-    "site_web",
-    "horaires",
-    "presentation_resume",
-    "presentation_detail",
-    "source",
-    "itinerance",
-    "structure_parente",
-    "date_maj",
-    "services",
-    "publics_specifiquement_adresses",
-    "prise_en_charge_specifique",
-    "frais_a_charge",
-    "dispositif_programmes_nationaux",
-    "formations_labels",
-    "autres_formations_labels",
-    "modalites_acces",
-    "modalites_accompagnement",
-    "fiche_acces_libre",
-    "prise_rdv",
+    *standard.MODEL_FIELDS,
     "location_precision",
     "commune_actuelle_id",
     "departement_code",
