@@ -14,8 +14,10 @@ goes and ``{{ map.script|safe }}`` (a ``<script>`` element) at the end of ``<bod
 
 from __future__ import annotations
 
+import json
+
 import folium
-from branca.element import CssLink, JavascriptLink
+from branca.element import CssLink, Element, JavascriptLink
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import escape
@@ -64,6 +66,12 @@ def base_map(center=FRANCE, zoom: int = 6, **options) -> folium.Map:
     )
     fmap.default_js = leaflet_js()
     fmap.default_css = leaflet_css()
+    # Leaflet finds its marker images from its CSS, which the hashed static names defeat:
+    # tell it where they are (first in the map's script, before any marker is drawn).
+    icons = static(LEAFLET + "images/marker-icon.png").rsplit("/", 1)[0] + "/"
+    fmap.get_root().script.add_child(
+        Element(f"L.Icon.Default.imagePath = {json.dumps(icons)};"), name="leaflet_icon_path"
+    )
     folium.TileLayer(
         tiles=settings.MAP_TILES_URL,
         attr=settings.MAP_TILES_ATTRIBUTION,
