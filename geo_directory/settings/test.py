@@ -15,3 +15,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 DATABASES["default"]["TEST"] = {  # noqa: F405
     "NAME": os.environ.get("MAILLAGE_TEST_DB", "test_" + DATABASES["default"]["NAME"])  # noqa: F405
 }
+
+# Static files straight from the apps' folders (no collectstatic needed on a fresh clone).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
