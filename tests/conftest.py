@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from pytest_django.live_server_helper import LiveServer
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by the
 # tests themselves (not by the live server) are still synchronous and safe.
@@ -63,3 +64,18 @@ def artifacts_dir():
     path = settings.BASE_DIR / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def demo_server(django_db_setup, django_db_blocker):
+    """The base URL of a live server over the committed demo data.
+
+    pytest-django's ``live_server`` forces ``transactional_db``, whose flush would wipe the demo
+    territory, places, actors and coverage loaded once per session for every later test; this
+    starts Django's own live server thread over the committed data instead. Tests that write
+    through it clean up what they wrote.
+    """
+    with django_db_blocker.unblock():
+        server = LiveServer("127.0.0.1:0")
+    yield server.url
+    server.stop()

@@ -6,7 +6,6 @@ thread over the committed demo data, and deletes the invitations it made afterwa
 """
 
 import pytest
-from pytest_django.live_server_helper import LiveServer
 
 from actors.models import Invitation
 
@@ -14,12 +13,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
+def server(demo_server, django_db_blocker):
     with django_db_blocker.unblock():
         before = set(Invitation.objects.values_list("pk", flat=True))
-        live = LiveServer("127.0.0.1:0")
-    yield live.url
-    live.stop()
+    yield demo_server
     with django_db_blocker.unblock():
         Invitation.objects.exclude(pk__in=before).delete()
 

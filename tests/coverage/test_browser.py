@@ -6,17 +6,13 @@ thread over the committed demo data (coverage included, computed by ``load_demo`
 """
 
 import pytest
-from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        live = LiveServer("127.0.0.1:0")
-    yield live.url
-    live.stop()
+def server(demo_server):
+    return demo_server
 
 
 def uncovered(page) -> int:

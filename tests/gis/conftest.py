@@ -7,7 +7,6 @@ pytest-django's ``LiveServer``) and commits its few places itself, deleting them
 """
 
 import pytest
-from pytest_django.live_server_helper import LiveServer
 
 from places.models import Place
 
@@ -32,9 +31,6 @@ def committed_places(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def gis_server(committed_places, django_db_blocker):
+def gis_server(committed_places, demo_server):
     """The base URL of a live server over the test database (committed rows only)."""
-    with django_db_blocker.unblock():
-        server = LiveServer("127.0.0.1:0")
-    yield server.url
-    server.stop()
+    return demo_server

@@ -6,18 +6,14 @@ own live server thread over the committed demo data instead (as tests/gis does).
 """
 
 import pytest
-from pytest_django.live_server_helper import LiveServer
 
 # django_db: without it, a run of this file alone would set up no test database at all.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        live = LiveServer("127.0.0.1:0")
-    yield live.url
-    live.stop()
+def server(demo_server):
+    return demo_server
 
 
 def test_search_around_digne_shows_the_same_places_in_the_list_and_on_the_map(
