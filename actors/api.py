@@ -7,7 +7,13 @@ API, with their public fields and the ids of their current places of activity.
 from django.db.models import Prefetch
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import ListAPIView
@@ -57,8 +63,24 @@ def _parameter_error(name: str, reason: str):
     return ValidationError({name: [reason]})
 
 
+DEPARTEMENT_CODE = {"type": "string", "pattern": r"^(\d{2}|2[AB]|97\d)$"}
+ERRORS = {
+    400: OpenApiResponse(
+        OpenApiTypes.OBJECT,
+        description="Paramètre invalide : le corps nomme le paramètre et la raison.",
+        examples=[
+            OpenApiExample(
+                "Rôle inconnu",
+                value={"error": "invalid_parameter", "parameters": {"role": ["Rôle inconnu."]}},
+            )
+        ],
+    ),
+    503: OpenApiResponse(OpenApiTypes.OBJECT, description="Base de données indisponible."),
+}
 FILTERS = [
-    OpenApiParameter("departement", str, description="Code du département (04, 05, 974...)."),
+    OpenApiParameter(
+        "departement", DEPARTEMENT_CODE, description="Code du département (04, 05, 974...)."
+    ),
     OpenApiParameter("role", str, enum=Role.values, description="Rôle de l'acteur."),
     OpenApiParameter("lieu", int, description="Identifiant d'un lieu d'activité actuel."),
 ]
@@ -69,6 +91,7 @@ FILTERS = [
     description="Acteurs ayant consenti à être visibles, validés et actifs, avec les "
     "identifiants de leurs lieux d'activité actuels.",
     parameters=FILTERS,
+    responses={200: ActorSerializer(many=True), **ERRORS},
     tags=["acteurs"],
 )
 class ActorList(ListAPIView):
@@ -106,17 +129,21 @@ class ActorList(ListAPIView):
 
 @extend_schema(
     summary="Mon réseau : les chiffres d'un département",
-    responses=inline_serializer(
-        "Reseau",
-        {
-            "departement": serializers.CharField(),
-            "nom": serializers.CharField(),
-            "acteurs": serializers.IntegerField(),
-            "lieux": serializers.IntegerField(),
-            "liens": serializers.DictField(child=serializers.URLField()),
-        },
-    ),
-    parameters=[OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH)],
+    responses={
+        200: inline_serializer(
+            "Reseau",
+            {
+                "departement": serializers.CharField(),
+                "nom": serializers.CharField(),
+                "acteurs": serializers.IntegerField(),
+                "lieux": serializers.IntegerField(),
+                "liens": serializers.DictField(child=serializers.URLField()),
+            },
+        ),
+        404: OpenApiResponse(OpenApiTypes.OBJECT, description="Département inconnu."),
+        503: ERRORS[503],
+    },
+    parameters=[OpenApiParameter("code", DEPARTEMENT_CODE, OpenApiParameter.PATH)],
     tags=["acteurs"],
 )
 class NetworkCounts(APIView):
