@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geo_directory import cache as response_cache
 from geo_directory.geojson import MEDIA_TYPE, ForcePolygonCCW, feature_collection
 from geo_directory.territories.models import Departement
 
@@ -95,9 +96,18 @@ class CommuneCoverageList(APIView):
     def get(self, request):
         params = _params(CommuneListParams, request)
         services.ensure_fresh()
-        return _conditional(request, _etag(request), lambda: self._collection(params))
+        etag = _etag(request)
+        return _conditional(request, etag, lambda: self._cached(etag, params))
 
-    def _collection(self, params):
+    def _cached(self, etag: str, params):
+        """The body is built once per coverage version and query (the ETag says both), then
+        read from the shared cache by every worker."""
+        body, _ = response_cache.get_or_build(
+            "communes-geojson", (etag,), lambda: self._body(params)
+        )
+        return HttpResponse(body, content_type=MEDIA_TYPE)
+
+    def _body(self, params) -> str:
         threshold_m = params["threshold_km"] * 1000
         queryset = (
             CommuneCoverage.objects.for_basis(params["basis"])
@@ -108,7 +118,7 @@ class CommuneCoverageList(APIView):
         )
         if params["covered"] is not None:
             queryset = queryset.filter(is_covered=params["covered"])
-        body = feature_collection(
+        return feature_collection(
             queryset,
             geometry=ForcePolygonCCW(F("commune__shape__geom")),
             id_field="commune_id",
@@ -124,7 +134,6 @@ class CommuneCoverageList(APIView):
                 "ifn": Round("ifn", 2),
             },
         )
-        return HttpResponse(body, content_type=MEDIA_TYPE)
 
 
 class DepartementSummaryList(APIView):

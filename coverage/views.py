@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
+from geo_directory import cache as response_cache
 from geo_directory.geojson import MEDIA_TYPE, ForcePolygonCCW, feature_collection
 from geo_directory.territories.models import Departement
 from places import maps as place_maps
@@ -47,6 +48,19 @@ def _load(request, code):
 
 
 def departement_map(request, code: str):
+    """A département's map. Anonymous visitors share one rendering per coverage version and
+    query (building the folium map takes most of a second at national scale: uncached, a few
+    visitors would hold both sync workers)."""
+    services.ensure_fresh()
+    return response_cache.cached_page(
+        request,
+        "coverage-departement-page",
+        (services.stamp(),),
+        lambda: _departement_page(request, code),
+    )
+
+
+def _departement_page(request, code: str):
     form, errors, view, coordinator, team = _load(request, code)
     plan = view.plan(form.site_count)
     points = maps.mediation_points_to_show(view, mediation_points(view.basis, team))

@@ -17,3 +17,8 @@ urlpatterns = [
     path("", include("ogc.urls")),
     path("", include("tiles.urls")),
 ]
+
+# A database outage met outside a view (session, authentication) is a 503, not a 500.
+handler500 = "geo_directory.middleware.server_error"
+
+handler404 = "geo_directory.views.not_found"

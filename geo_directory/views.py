@@ -4,12 +4,32 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from geo_directory.cache import cached_page, directory_version
 from geo_directory.territories.models import Departement
 
 
 def home(request):
-    departements = Departement.objects.territory_summary()
+    """The territories loaded; shared by anonymous visitors per directory version (summing the
+    population of 35,000 communes takes ~70 ms: uncached, it would hold the sync workers)."""
+    return cached_page(request, "home-page", (directory_version(),), lambda: _home(request))
+
+
+def _home(request):
+    departements = Departement.objects.territory_summary().select_related("region")
     return render(request, "home.html", {"departements": departements})
+
+
+MACHINE_PREFIXES = ("/api/", "/ogc/", "/tiles/")
+
+
+def not_found(request, exception=None):
+    """404: JSON for the machine-readable paths (API, OGC, tiles), the French page elsewhere."""
+    if request.path.startswith(MACHINE_PREFIXES):
+        return JsonResponse(
+            {"error": "not_found", "detail": f"Aucune ressource à l'adresse {request.path}."},
+            status=404,
+        )
+    return render(request, "404.html", status=404)
 
 
 def healthz(request):

@@ -54,6 +54,7 @@ def test_pages_answer_503_when_database_is_down(client, monkeypatch):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(views.Departement.objects, "territory_summary", down)
+    monkeypatch.setattr(views, "directory_version", down)  # read before the shared page cache
     response = client.get("/")
     assert response.status_code == 503
     assert "momentanément indisponible" in response.content.decode()
@@ -93,3 +94,19 @@ def test_production_check_deploy_is_clean():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/lieux/pas-un-nombre/", "/api/v1/couverture/departements/XYZ/", "/api/v9/"]
+)
+def test_unknown_api_paths_are_json_404s(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"] == "not_found"
+
+
+def test_unknown_pages_are_french_404s(client):
+    response = client.get("/nulle-part/")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()

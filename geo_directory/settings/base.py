@@ -164,6 +164,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# "responses": costly pages and GeoJSON cached per data version (geo_directory/cache.py). Django's
+# file-based cache: shared by the gunicorn workers without a new service, and a hit never touches
+# PostGIS (a database cache would cost a query per hit and fail along with the database).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "responses": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("MAILLAGE_CACHE_DIR", str(BASE_DIR / ".data" / "cache")),
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
+    },
+}
+
 CORS_URLS_REGEX = r"^/(api|ogc|tiles)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]

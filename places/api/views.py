@@ -18,6 +18,8 @@ from rest_framework.exceptions import NotAcceptable, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
+from geo_directory import cache as response_cache
+from geo_directory.cache import directory_version
 from geo_directory.geojson import MEDIA_TYPE
 
 from ..exporters import standard_csv_chunks
@@ -202,28 +204,53 @@ class PlaceListView(GeoJSONAPIView):
             search = PlaceFilter.from_query(request.query_params)
         except InvalidParameters as exc:
             raise invalid(exc.errors) from None
-        queryset = search.apply(Place.objects.public().located())
         if request.accepted_renderer.format == "csv":
             response = StreamingHttpResponse(
-                standard_csv_chunks(queryset), content_type="text/csv; charset=utf-8"
+                standard_csv_chunks(self.queryset(search)), content_type="text/csv; charset=utf-8"
             )
             response["Content-Disposition"] = 'attachment; filename="lieux.csv"'
             return response
+        version = directory_version()
+        if search.open_now:
+            etag, last, text = self.page(request, search, version)
+        else:
+            # Shared by the workers per directory version (any write to places bumps it) and
+            # absolute URL (the links name the host): a repeated query costs one tiny query.
+            parts = (version, request.build_absolute_uri(), request.accepted_media_type)
+            (etag, last, text), _ = response_cache.get_or_build(
+                "places-geojson", parts, lambda: self.page(request, search, version)
+            )
+        if not_modified(request, etag, last):
+            return with_validators(HttpResponseNotModified(), etag, last)
+        response = HttpResponse(text, content_type=request.accepted_media_type or MEDIA_TYPE)
+        return with_validators(response, etag, last)
+
+    @staticmethod
+    def queryset(search: PlaceFilter):
+        return search.apply(Place.objects.public().located())
+
+    def page(self, request, search: PlaceFilter, version) -> tuple[str, object, str]:
+        """(ETag, Last-Modified date or None, FeatureCollection text) of the requested page.
+
+        The validators follow the directory's version too: a bulk update or an import may leave
+        ``updated_at`` as it was, and a client must not be told "not modified" then."""
         start = (search.page - 1) * search.page_size
         matched, last, features = features_page(
-            queryset, start, start + search.page_size, with_distance=search.near is not None
+            self.queryset(search),
+            start,
+            start + search.page_size,
+            with_distance=search.near is not None,
         )
         if search.open_now:
             # "Open now" changes with the clock, not with a write: the validators say which
             # minute the answer is for, and no Last-Modified date can vouch for it.
             etag, last = (
-                self.etag(request, matched, last, timezone.now().strftime("%Y%m%d%H%M")),
+                self.etag(request, matched, version, timezone.now().strftime("%Y%m%d%H%M")),
                 None,
             )
         else:
-            etag = self.etag(request, matched, last)
-        if not_modified(request, etag, last):
-            return with_validators(HttpResponseNotModified(), etag, last)
+            etag = self.etag(request, matched, version)
+            last = max((d for d in (last, version[1]) if d), default=None)
         head = {
             "type": "FeatureCollection",
             "numberMatched": matched,
@@ -231,12 +258,11 @@ class PlaceListView(GeoJSONAPIView):
             "links": self.links(request, search, matched),
         }
         text = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + features + "]}"
-        response = HttpResponse(text, content_type=request.accepted_media_type or MEDIA_TYPE)
-        return with_validators(response, etag, last)
+        return etag, last, text
 
     @staticmethod
-    def etag(request, matched: int, last, minute: str = "") -> str:
-        key = f"{request.get_full_path()}|{matched}|{last.isoformat() if last else '-'}|{minute}"
+    def etag(request, matched: int, version, minute: str = "") -> str:
+        key = f"{request.get_full_path()}|{matched}|{version[0]}@{version[1]}|{minute}"
         return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
 
     @staticmethod

@@ -1,0 +1,96 @@
+"""Costly responses cached per data version, shared by every gunicorn worker.
+
+The ``responses`` cache (``settings.CACHES``) is Django's file-based cache under ``.data/cache``:
+it is shared by the sync workers without a new service, a hit never touches PostGIS (a database
+cache would cost a query per hit and fail with the database), and a 300 KB map page is read back
+in about a millisecond. Keys carry the version of the data they were built from (e.g. the coverage
+stamp, which changes after any write to places, actors, activities or communes) and the
+database's name, so a write makes older entries unreachable at once, in every worker, without any
+explicit deletion; they age out (``TIMEOUT``) or are culled (``MAX_ENTRIES``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+
+from django.core.cache import caches
+from django.db import connection
+from django.http import HttpResponse
+
+ALIAS = "responses"
+FORMAT = 2  # bumped when the shape of a cached value changes: older entries are never read
+
+
+def key(namespace: str, *parts) -> str:
+    """A cache key for ``parts`` (data version, path...) in this database."""
+    text = "|".join([str(FORMAT), connection.settings_dict["NAME"], namespace, *map(str, parts)])
+    return f"{namespace}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+
+
+def get_or_build(namespace: str, parts: tuple, build: Callable[[], object]) -> tuple[object, bool]:
+    """(value, whether it came from the cache). ``build()`` runs on a miss; its value is stored.
+
+    A cache that cannot be read or written (full disk, permissions) is bypassed: the value is
+    built, never an error."""
+    cache = caches[ALIAS]
+    name = key(namespace, *parts)
+    try:
+        value = cache.get(name)
+    except OSError:
+        value = None
+    if value is not None:
+        return value, True
+    value = build()
+    try:
+        cache.set(name, value)
+    except OSError:
+        pass
+    return value, False
+
+
+def is_anonymous_without_state(request) -> bool:
+    """True when a page would be the same for anybody: no session, no pending message.
+
+    Only such requests may share a cached page (a signed-in coordinator sees their team, the
+    navigation shows their name and a logout form with their CSRF token)."""
+    from django.conf import settings
+
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def directory_version() -> tuple[int, datetime | None]:
+    """(number, time) of the directory's last write: database triggers bump them, in the
+    writer's own transaction, on any write to places, actors, activities or communes (bulk
+    updates and imports included; ``coverage.DirectoryVersion``).
+
+    The number alone repeats after a rolled-back write (seen by its own transaction, as in
+    tests); with the write's clock time it does not. Read it before the data a response is built
+    from: a write committing in between makes that response newer than its key, never older."""
+    from coverage.models import DirectoryVersion
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT version, changed_at FROM {DirectoryVersion._meta.db_table} WHERE id = 1"
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, None)
+
+
+def cached_page(request, namespace: str, parts: tuple, render: Callable[[], HttpResponse]):
+    """``render()``'s page, shared by anonymous visitors per ``parts`` (data version...) and path.
+
+    A signed-in visitor, or one with a pending message, always gets a fresh rendering."""
+    if not is_anonymous_without_state(request):
+        return render()
+
+    def build():
+        response = render()
+        return response.content, response.status_code, response["Content-Type"]
+
+    (content, status, content_type), _ = get_or_build(
+        namespace, (*parts, request.get_full_path()), build
+    )
+    return HttpResponse(content, status=status, content_type=content_type)
