@@ -71,6 +71,29 @@ def mix_script(paths: list[str]) -> str:
     return handle.name
 
 
+def varied_script(template: str, spread: float = 0.1) -> str:
+    """A wrk Lua script whose every request moves the query by a random offset (up to
+    ``spread`` degrees): ``template`` has four %.4f slots (bbox) or two (near point), filled
+    from the centre values given after a ``|``:
+    ``/q1?bbox=%.4f,%.4f,%.4f,%.4f|5.9,43.9,6.5,44.3``.
+    No two requests ask the same thing, so no response cache can answer: the uncached cost."""
+    path, centre = template.split("|")
+    values = [float(v) for v in centre.split(",")]
+    pairs = ", ".join(f"{v} + {'dy' if k % 2 else 'dx'}" for k, v in enumerate(values))
+    lua = (
+        "math.randomseed(os.time())\n"
+        "request = function()\n"
+        f"  local dx = (math.random() * 2 - 1) * {spread}\n"
+        f"  local dy = (math.random() * 2 - 1) * {spread}\n"
+        f"  return wrk.format('GET', string.format('{path}', {pairs}))\n"
+        "end\n"
+    )
+    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    handle.write(lua)
+    handle.close()
+    return handle.name
+
+
 def fetch(url: str, headers: dict | None = None, timeout: float = 10):
     """(status, headers, body, seconds) of one GET, errors included."""
     request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (http only)

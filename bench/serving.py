@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _national import ROOT, SHARED, bench_env, ensure_national_db, manage  # noqa: E402
-from _wrk import Gunicorn, fetch, mix_script, wrk  # noqa: E402
+from _wrk import Gunicorn, fetch, mix_script, varied_script, wrk  # noqa: E402
 
 SITE_PORT, BASE_PORT = 8201, 8202
 
@@ -68,6 +68,24 @@ QUERIES = [
         "/tiles/communes/12/{}/{}.pbf".format(*Z12),
         "/q5/12/{}/{}".format(*Z12),
         None,
+    ),
+]
+# The same queries moved at random on every request: no cache can answer, the uncached cost.
+VARIED = [
+    (
+        "Q1 bbox moved (uncached)",
+        "/api/v1/lieux/?bbox=%.4f,%.4f,%.4f,%.4f&page_size=100|5.9,43.9,6.5,44.3",
+        "/q1?bbox=%.4f,%.4f,%.4f,%.4f|5.9,43.9,6.5,44.3",
+    ),
+    (
+        "Q2 bbox moved (uncached)",
+        "/api/v1/lieux/?bbox=%.4f,%.4f,%.4f,%.4f&page_size=100|4.7,45.6,5.0,45.9",
+        "/q2?bbox=%.4f,%.4f,%.4f,%.4f|4.7,45.6,5.0,45.9",
+    ),
+    (
+        "Q4 point moved (uncached)",
+        "/api/v1/lieux/?near=%.4f,%.4f&radius_km=20&page_size=10|5.93,44.19",
+        "/q4?near=%.4f,%.4f&radius_km=20|5.93,44.19",
     ),
 ]
 PAGES = ["/", "/lieux/?q=Digne-les-Bains", "/couverture/04/", "/lieux/?q=Gap&radius_km=10"]
@@ -138,6 +156,38 @@ def speed(site: Gunicorn, baseline: Gunicorn, seconds: int) -> list[dict]:
                 "base_p99": base.p99_ms,
                 "ratio": ratio,
                 "verdict": verdict,
+                "non_2xx": ours.non_2xx + ours.errors,
+            }
+        )
+    for label, ours_template, base_template in VARIED:
+        ours = wrk(site.url + "/", seconds=seconds, script=varied_script(ours_template))
+        base = wrk(baseline.url + "/", seconds=seconds, script=varied_script(base_template))
+        ratio = ours.requests_per_s / base.requests_per_s if base.requests_per_s else 0
+        print(
+            row(
+                label,
+                f"{ours.requests_per_s:.0f}",
+                f"{ours.p50_ms:.1f}",
+                f"{ours.p99_ms:.1f}",
+                "-",
+                f"{base.requests_per_s:.0f}",
+                f"{base.p50_ms:.1f}",
+                f"{base.p99_ms:.1f}",
+                f"{ratio:.2f}x",
+            )
+        )
+        if ours.non_2xx or ours.errors:
+            print(" " * 26 + f"non-2xx {ours.non_2xx}, socket errors {ours.errors}")
+        results.append(
+            {
+                "query": label,
+                "ours_rps": ours.requests_per_s,
+                "ours_p50": ours.p50_ms,
+                "ours_p99": ours.p99_ms,
+                "base_rps": base.requests_per_s,
+                "base_p50": base.p50_ms,
+                "base_p99": base.p99_ms,
+                "ratio": ratio,
                 "non_2xx": ours.non_2xx + ours.errors,
             }
         )

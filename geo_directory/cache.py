@@ -16,10 +16,15 @@ from collections.abc import Callable
 from datetime import datetime
 
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.http import HttpResponse
 
 ALIAS = "responses"
+# Cheap answers (a places page: ~4 ms to build) stay in the worker's own memory: writing them to
+# the file cache (compressing, listing the folder to cull it) would cost more than building them.
+LOCAL = LocMemCache("maillage-local", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 200}})
+LOCAL_MAX_CHARS = 256_000  # bigger answers are not kept in memory: at most ~50 MB per worker
 FORMAT = 2  # bumped when the shape of a cached value changes: older entries are never read
 
 
@@ -29,12 +34,15 @@ def key(namespace: str, *parts) -> str:
     return f"{namespace}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
 
 
-def get_or_build(namespace: str, parts: tuple, build: Callable[[], object]) -> tuple[object, bool]:
+def get_or_build(
+    namespace: str, parts: tuple, build: Callable[[], object], *, shared: bool = True
+) -> tuple[object, bool]:
     """(value, whether it came from the cache). ``build()`` runs on a miss; its value is stored.
 
-    A cache that cannot be read or written (full disk, permissions) is bypassed: the value is
-    built, never an error."""
-    cache = caches[ALIAS]
+    ``shared``: in the file cache every worker reads (costly answers); else in this worker's
+    memory (cheap ones, whose text is at most ``LOCAL_MAX_CHARS``). A cache that cannot be read
+    or written (full disk, permissions) is bypassed: the value is built, never an error."""
+    cache = caches[ALIAS] if shared else LOCAL
     name = key(namespace, *parts)
     try:
         value = cache.get(name)
@@ -43,11 +51,19 @@ def get_or_build(namespace: str, parts: tuple, build: Callable[[], object]) -> t
     if value is not None:
         return value, True
     value = build()
+    if not shared and _chars(value) > LOCAL_MAX_CHARS:
+        return value, False
     try:
         cache.set(name, value)
     except OSError:
         pass
     return value, False
+
+
+def _chars(value) -> int:
+    """Characters of the texts in ``value`` (a text, or a tuple holding some)."""
+    items = value if isinstance(value, tuple) else (value,)
+    return sum(len(item) for item in items if isinstance(item, str | bytes))
 
 
 def is_anonymous_without_state(request) -> bool:

@@ -214,11 +214,11 @@ class PlaceListView(GeoJSONAPIView):
         if search.open_now:
             etag, last, text = self.page(request, search, version)
         else:
-            # Shared by the workers per directory version (any write to places bumps it) and
-            # absolute URL (the links name the host): a repeated query costs one tiny query.
+            # Kept per directory version (any write to places bumps it) and absolute URL (the
+            # links name the host): a repeated query costs one tiny query.
             parts = (version, request.build_absolute_uri(), request.accepted_media_type)
             (etag, last, text), _ = response_cache.get_or_build(
-                "places-geojson", parts, lambda: self.page(request, search, version)
+                "places-geojson", parts, lambda: self.page(request, search, version), shared=False
             )
         if not_modified(request, etag, last):
             return with_validators(HttpResponseNotModified(), etag, last)

@@ -30,8 +30,8 @@ def cache_spy(monkeypatch):
     seen = []
     original = response_cache.get_or_build
 
-    def spy(namespace, parts, build):
-        value, hit = original(namespace, parts, build)
+    def spy(namespace, parts, build, **options):
+        value, hit = original(namespace, parts, build, **options)
         seen.append((namespace, hit))
         return value, hit
 
