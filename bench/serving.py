@@ -5,9 +5,11 @@ as `make demo` (gunicorn, 2 sync workers) and, in the same run, a raw baseline o
 tables (bench/_raw_baseline.py: one SQL statement per request, psycopg 3, gunicorn 2 sync
 workers). wrk drives both: 16 connections, 20 s after a 3 s warm-up, per query.
 
-    .venv/bin/python bench/serving.py [--seconds 20] [--quick] [--no-faults]
+    .venv/bin/python bench/serving.py [--seconds 20] [--quick] [--no-faults | --faults-only]
 
---no-faults skips the part that stops PostGIS (it stops the private cluster for a few seconds).
+--no-faults skips the part that stops PostGIS (it stops the private cluster for a few seconds);
+--faults-only runs only that part. Rows "moved (uncached)" ask a different bbox or point on every
+request: no response cache can answer them, they give the uncached cost against the baseline.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _national import ROOT, SHARED, bench_env, ensure_national_db, manage  # noqa: E402
-from _wrk import Gunicorn, fetch, mix_script, varied_script, wrk  # noqa: E402
+from _wrk import Gunicorn, WrkResult, fetch, mix_script, varied_script, wrk  # noqa: E402
 
 SITE_PORT, BASE_PORT = 8201, 8202
 
@@ -202,16 +204,39 @@ def speed(site: Gunicorn, baseline: Gunicorn, seconds: int) -> list[dict]:
 
 def load_mix(site: Gunicorn, seconds: int):
     print(f"\n## Load: {seconds} s at 64 connections on a mix of Q1-Q5 and page views")
-    before = site.worker_rss_mb()
+    samples = [site.worker_rss_mb()]
     script = mix_script([q[1] for q in QUERIES] + PAGES)
-    result = wrk(site.url + "/", seconds=seconds, connections=64, script=script)
-    after = site.worker_rss_mb()
+    pids = site.worker_pids()
+    load = subprocess.Popen(
+        [
+            "wrk",
+            "-t2",
+            "-c64",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            "5s",
+            "-s",
+            script,
+            site.url + "/",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    while load.poll() is None:
+        time.sleep(min(10, seconds / 4))
+        samples.append(site.worker_rss_mb())
+    result = WrkResult.parse(load.stdout.read())
     print(
         f"  {result.requests} requests, {result.requests_per_s:.0f} req/s, p50 "
         f"{result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, non-2xx {result.non_2xx}, "
-        f"socket errors {result.errors}"
+        f"socket errors/timeouts {result.errors}"
     )
-    print(f"  worker RSS before {before} MB, after {after} MB")
+    print(f"  worker RSS (MB) sampled during the load: {samples}")
+    print(
+        "  workers "
+        + ("unchanged (no restart)" if site.worker_pids() == pids else "restarted during the load")
+    )
 
 
 def db_fault(site: Gunicorn):
@@ -219,7 +244,18 @@ def db_fault(site: Gunicorn):
     env = bench_env()
     script = mix_script([QUERIES[0][1], QUERIES[2][1], "/lieux/?q=Digne-les-Bains"])
     load = subprocess.Popen(
-        ["wrk", "-t2", "-c16", "-d20s", "--timeout", "5s", "-s", script, site.url + "/"],
+        [
+            "wrk",
+            "-t2",
+            "-c16",
+            "-d20s",
+            "--latency",
+            "--timeout",
+            "5s",
+            "-s",
+            script,
+            site.url + "/",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -229,11 +265,21 @@ def db_fault(site: Gunicorn):
         ["bash", "scripts/pg.sh", "stop"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
     )
     try:
-        for path in (QUERIES[0][1], "/lieux/?q=Digne-les-Bains", "/healthz"):
+        for path in (
+            QUERIES[0][1],
+            QUERIES[3][1] + "&page=2",  # not in any cache
+            QUERIES[2][1],
+            "/",
+            "/couverture/04/",
+            "/healthz",
+        ):
             status, headers, body, seconds = fetch(site.url + path)
             text = body.decode(errors="replace")
-            clean = "Traceback" not in text and "indisponible" in text or "unavailable" in text
-            print(f"  {path}: {status} in {seconds * 1000:.0f} ms, clear message: {clean}")
+            clean = "Traceback" not in text and ("indisponible" in text or "unavailable" in text)
+            print(
+                f"  {path}: {status} in {seconds * 1000:.0f} ms, clear message: {clean}, "
+                f"Retry-After: {headers.get('Retry-After')}"
+            )
         time.sleep(3)
     finally:
         subprocess.run(
@@ -252,7 +298,12 @@ def db_fault(site: Gunicorn):
     print(
         f"  PostGIS back: first 200 after {time.perf_counter() - started:.2f} s (status {status})"
     )
-    load.wait()
+    out, _ = load.communicate()
+    result = WrkResult.parse(out)
+    print(
+        f"  load meanwhile: {result.requests} requests, non-2xx {result.non_2xx} (the 503s), "
+        f"socket errors/timeouts {result.errors}, p99 {result.p99_ms:.0f} ms"
+    )
     workers_after = sorted(site.worker_pids())
     print(
         f"  workers before {workers_before}, after {workers_after} "
@@ -289,8 +340,6 @@ def import_during_load(site: Gunicorn):
     )
     print(f"  import of {path.name} as a new source: {time.perf_counter() - started:.1f} s")
     out, _ = load.communicate()
-    from _wrk import WrkResult
-
     result = WrkResult.parse(out)
     print(
         f"  readers: {result.requests} requests, non-2xx {result.non_2xx}, errors {result.errors}"
@@ -346,6 +395,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="5 s runs, 15 s load")
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument(
+        "--faults-only", action="store_true", help="only stop PostGIS under load (no speed runs)"
+    )
     args = parser.parse_args()
     seconds = 5 if args.quick else args.seconds
     ensure_national_db()
@@ -356,6 +408,9 @@ def main() -> int:
         Gunicorn("geo_directory.wsgi", SITE_PORT, env, ROOT) as site,
         Gunicorn("_raw_baseline:application", BASE_PORT, env, ROOT / "bench") as base,
     ):
+        if args.faults_only:
+            db_fault(site)
+            return 0
         results = speed(site, base, seconds)
         load_mix(site, 15 if args.quick else 60)
         caching(site)
