@@ -12,30 +12,13 @@ from actors.models import Activity, Actor
 from geo_directory.territories.models import Commune
 from places import standard
 from places.models import Place
-
-# (name, latitude, longitude)
-TOWNS = {
-    "digne": ("Digne-les-Bains", 44.0925, 6.2356),
-    "barcelonnette": ("Barcelonnette", 44.3868, 6.6522),
-    "manosque": ("Manosque", 43.8347, 5.7867),
-    "forcalquier": ("Forcalquier", 43.9597, 5.7806),
-    "sisteron": ("Sisteron", 44.1954, 5.9437),
-    "castellane": ("Castellane", 43.8470, 6.5131),
-    "gap": ("Gap", 44.5594, 6.0786),
-    "tallard": ("Tallard", 44.4622, 6.0559),
-    "briancon": ("Briançon", 44.8986, 6.6433),
-    "embrun": ("Embrun", 44.5640, 6.4950),
-    "saint-denis": ("Saint-Denis", -20.8823, 55.4504),
-    "saint-pierre": ("Saint-Pierre", -21.3393, 55.4781),
-    "saint-paul": ("Saint-Paul", -21.0096, 55.2707),
-    "pertuis": ("Pertuis", 43.6946, 5.5019),  # Vaucluse: outside the demo territory
-}
+from tests.towns import TOWNS
 
 _ids = itertools.count(1)
 
 
 def make_place(town: str, *, suffix: str = "", **fields) -> Place:
-    name, lat, lon = TOWNS[town]
+    lon, lat, name = TOWNS[town][:3]
     point = Point(lon, lat, srid=4326)
     commune = Commune.objects.filter(geom__intersects=point).first()
     return Place.objects.create(

@@ -10,7 +10,7 @@ import pytest
 
 from places.models import Place
 
-from .factories import TOWNS, make_place
+from .factories import GIS_TOWNS, TOWNS, make_place
 
 
 @pytest.fixture(scope="module")
@@ -19,12 +19,16 @@ def committed_places(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         Place.objects.filter(import_source="tests-gis").delete()
         places = [
-            make_place(town, nom=f"Point numérique {i} de {town}", date_maj=f"2024-0{i + 1}-15")
-            for town in TOWNS
+            make_place(
+                town,
+                nom=f"Point numérique {i} de {TOWNS[town].nom}",
+                date_maj=f"2024-0{i + 1}-15",
+            )
+            for town in GIS_TOWNS
             for i in range(2)
         ]
-        make_place("Digne-les-Bains", nom="Lieu masqué de Digne", is_visible=False)
-        make_place("Gap", nom="Lieu supprimé de Gap", deleted_at="2025-01-01T00:00:00Z")
+        make_place("digne", nom="Lieu masqué de Digne", is_visible=False)
+        make_place("gap", nom="Lieu supprimé de Gap", deleted_at="2025-01-01T00:00:00Z")
     yield places
     with django_db_blocker.unblock():
         Place.objects.filter(import_source="tests-gis").delete()

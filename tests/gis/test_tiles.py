@@ -29,12 +29,12 @@ def decode(response):
 
 
 def digne_tile(z):
-    lon, lat, *_ = TOWNS["Digne-les-Bains"]
+    lon, lat, *_ = TOWNS["digne"]
     return tile_of(lon, lat, z)
 
 
 def test_places_tile_holds_the_place_of_digne_inside_the_tile(client):
-    place = make_place("Digne-les-Bains", nom="Médiathèque de Digne (tuile)")
+    place = make_place("digne", nom="Médiathèque de Digne (tuile)")
     z, x, y = digne_tile(12)
     layer = decode(client.get(f"/tiles/lieux/{z}/{x}/{y}.pbf"))["lieux"]
     assert layer["extent"] == 4096
@@ -46,7 +46,7 @@ def test_places_tile_holds_the_place_of_digne_inside_the_tile(client):
     px, py = feature["geometry"]["coordinates"]
     assert 0 <= px <= 4096 and 0 <= py <= 4096  # inside the tile, not in the buffer
     # Hidden places never reach a tile.
-    hidden = make_place("Digne-les-Bains", nom="Lieu masqué (tuile)", is_visible=False)
+    hidden = make_place("digne", nom="Lieu masqué (tuile)", is_visible=False)
     layer = decode(client.get(f"/tiles/lieux/{z}/{x}/{y}.pbf"))["lieux"]
     assert hidden.pk not in {f["id"] for f in layer["features"]}
 
@@ -63,7 +63,7 @@ def test_communes_tile_carries_coverage_properties(client):
 
 
 def test_reunion_tile_holds_saint_denis(client):
-    lon, lat, *_ = TOWNS["Saint-Denis"]
+    lon, lat, *_ = TOWNS["saint-denis"]
     z, x, y = tile_of(lon, lat, 9)
     layer = decode(client.get(f"/tiles/communes/{z}/{x}/{y}.pbf"))["communes"]
     assert "97411" in {f["properties"]["code_insee"] for f in layer["features"]}
@@ -112,7 +112,7 @@ def test_etag_304_cache_hit_and_a_write_invalidates(client):
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
     again = client.get(url)
     assert again["X-Tile-Cache"] == "hit" and again.content == first.content
-    place = make_place("Digne-les-Bains", nom="Nouveau lieu (tuile)")
+    place = make_place("digne", nom="Nouveau lieu (tuile)")
     fresh = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert fresh.status_code == 200 and fresh["ETag"] != etag
     assert fresh["X-Tile-Cache"] == "miss"
