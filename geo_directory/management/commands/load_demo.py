@@ -18,7 +18,9 @@ class Command(BaseCommand):
         self.stdout.write("==> Lieux : extraits des cinq sources (fixtures/places/)")
         for path, source in place_demo_files():
             call_command("import_places", str(path), source=source, verbosity=0, stdout=self.stdout)
-        self.stdout.write("==> Acteurs FICTIFS de 04, 05 et 974 (fixtures/actors/) et comptes de démo")
+        self.stdout.write(
+            "==> Acteurs FICTIFS de 04, 05 et 974 (fixtures/actors/) et comptes de démo"
+        )
         actors_demo.load(self.stdout)
         self.stdout.write(
             "==> Couverture : indice de fragilité numérique et distances des communes"
