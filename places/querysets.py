@@ -26,17 +26,7 @@ class AsGeometry(models.Func):
 
 
 # The standard's list fields a search may filter on, with their allowed values.
-LIST_FIELDS = {
-    "services": standard.SERVICES,
-    "publics_specifiquement_adresses": standard.PUBLICS_SPECIFIQUEMENT_ADRESSES,
-    "prise_en_charge_specifique": standard.PRISE_EN_CHARGE_SPECIFIQUE,
-    "frais_a_charge": standard.FRAIS_A_CHARGE,
-    "dispositif_programmes_nationaux": standard.DISPOSITIF_PROGRAMMES_NATIONAUX,
-    "formations_labels": standard.FORMATIONS_LABELS,
-    "modalites_acces": standard.MODALITES_ACCES,
-    "modalites_accompagnement": standard.MODALITES_ACCOMPAGNEMENT,
-    "itinerance": standard.ITINERANCE,
-}
+LIST_FIELDS = standard.VALUE_LISTS
 
 
 class PlaceQuerySet(models.QuerySet):

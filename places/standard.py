@@ -234,3 +234,16 @@ LIST_FIELDS = (
 MODEL_FIELDS = tuple(name for name in FIELDS if name not in {"id", "latitude", "longitude"})
 # Single-valued fields as a source file carries them (latitude/longitude included).
 SCALAR_FIELDS = tuple(name for name in FIELDS if name != "id" and name not in LIST_FIELDS)
+
+# The fields whose values come from a list of the standard, with those values.
+VALUE_LISTS = {
+    "itinerance": ITINERANCE,
+    "services": SERVICES,
+    "publics_specifiquement_adresses": PUBLICS_SPECIFIQUEMENT_ADRESSES,
+    "prise_en_charge_specifique": PRISE_EN_CHARGE_SPECIFIQUE,
+    "frais_a_charge": FRAIS_A_CHARGE,
+    "dispositif_programmes_nationaux": DISPOSITIF_PROGRAMMES_NATIONAUX,
+    "formations_labels": FORMATIONS_LABELS,
+    "modalites_acces": MODALITES_ACCES,
+    "modalites_accompagnement": MODALITES_ACCOMPAGNEMENT,
+}

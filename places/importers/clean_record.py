@@ -14,17 +14,7 @@ LENGTHS = {
     "source": 200,
     "structure_parente": 250,
 }
-CHOICES = {
-    "itinerance": standard.ITINERANCE,
-    "services": standard.SERVICES,
-    "publics_specifiquement_adresses": standard.PUBLICS_SPECIFIQUEMENT_ADRESSES,
-    "prise_en_charge_specifique": standard.PRISE_EN_CHARGE_SPECIFIQUE,
-    "frais_a_charge": standard.FRAIS_A_CHARGE,
-    "dispositif_programmes_nationaux": standard.DISPOSITIF_PROGRAMMES_NATIONAUX,
-    "formations_labels": standard.FORMATIONS_LABELS,
-    "modalites_acces": standard.MODALITES_ACCES,
-    "modalites_accompagnement": standard.MODALITES_ACCOMPAGNEMENT,
-}
+CHOICES = standard.VALUE_LISTS
 
 
 def clean_record(record, report) -> dict:

@@ -26,17 +26,13 @@ def test_every_model_field_is_a_place_column():
 
 
 def test_value_lists_match_the_schema_patterns():
-    lists = {
-        "services": standard.SERVICES,
-        "publics_specifiquement_adresses": standard.PUBLICS_SPECIFIQUEMENT_ADRESSES,
-        "prise_en_charge_specifique": standard.PRISE_EN_CHARGE_SPECIFIQUE,
-        "frais_a_charge": standard.FRAIS_A_CHARGE,
-        "dispositif_programmes_nationaux": standard.DISPOSITIF_PROGRAMMES_NATIONAUX,
-        "formations_labels": standard.FORMATIONS_LABELS,
-        "modalites_acces": standard.MODALITES_ACCES,
-        "modalites_accompagnement": standard.MODALITES_ACCOMPAGNEMENT,
-        "itinerance": standard.ITINERANCE,
+    lists = standard.VALUE_LISTS
+    with_patterns = {
+        f["name"]
+        for f in schema()["fields"]
+        if f.get("constraints", {}).get("pattern", "").startswith("(?:(?:^|\\|)(")
     }
+    assert set(lists) == with_patterns
     for field in schema()["fields"]:
         if field["name"] not in lists:
             continue
