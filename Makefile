@@ -1,16 +1,15 @@
 # Maillage — two commands for a new machine: `make demo` and `make test`.
 # Everything below installs what is missing (Debian packages, .venv), starts a private PostGIS
-# cluster under .data/ (port $(PGPORT)), and never needs a system service.
+# cluster under .data/ (port 54329, or the next free one, recorded in .data/pgport; PGPORT=...
+# chooses it), and never needs a system service.
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PGPORT ?= 54329
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
-export PGPORT
 
 .PHONY: help demo test stop system venv db migrate demo-data serve lint check pytest bench clean-db
 

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # A private PostGIS cluster for this checkout: no system service, its own port and socket.
 # Usage: scripts/pg.sh start | stop | status
-#   PGPORT      port to listen on (default 54329, loopback only)
+#   PGPORT      port to listen on (default: the one recorded in .data/pgport, else 54329;
+#               if that port is taken by another server, the next free one, recorded there)
 #   MAILLAGE_PGDATA  data folder (default <project>/.data/pg)
 # With DATABASE_URL set, the project uses that database and this script does nothing.
 set -euo pipefail
 
 project=$(cd "$(dirname "$0")/.." && pwd)
-port=${PGPORT:-54329}
+portfile=$project/.data/pgport
+if [ -n "${PGPORT:-}" ]; then
+  port=$PGPORT
+elif [ -s "$portfile" ]; then
+  port=$(cat "$portfile")
+else
+  port=54329
+fi
 dbname=${MAILLAGE_DB_NAME:-maillage}
 
 if [ -n "${DATABASE_URL:-}" ]; then
@@ -60,11 +68,26 @@ max_connections = 100
 CONF
 }
 
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 start() {
   [ -f "$data/PG_VERSION" ] || init_cluster
   if pgctl status >/dev/null 2>&1; then
     :
   else
+    if port_taken "$port"; then
+      if [ -n "${PGPORT:-}" ]; then
+        echo "Port $port (PGPORT) is already used by another server: choose another PGPORT." >&2
+        exit 1
+      fi
+      for candidate in $(seq 54330 54399); do
+        if ! port_taken "$candidate"; then
+          echo "==> Port $port is taken by another server: using $candidate"
+          port=$candidate
+          break
+        fi
+      done
+    fi
     echo "==> Starting PostGIS on 127.0.0.1:$port"
     if ! pgctl -l "$data/server.log" -w -t 30 -o "-p $port" start >/dev/null; then
       echo "PostgreSQL did not start; its log says:" >&2
@@ -72,6 +95,7 @@ start() {
       exit 1
     fi
   fi
+  echo "$port" >"$portfile"
   # PostGIS in template1 so that test databases get it; the app database itself.
   psql_su -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS unaccent;"
   if [ "$(psql_su -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" != 1 ]; then

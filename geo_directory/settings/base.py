@@ -27,8 +27,20 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 
+
+
+def private_cluster_port() -> str:
+    """The port of the private cluster: PGPORT, else the one scripts/pg.sh recorded, else 54329."""
+    if os.environ.get("PGPORT"):
+        return os.environ["PGPORT"]
+    recorded = BASE_DIR / ".data" / "pgport"
+    if recorded.exists() and recorded.read_text().strip().isdigit():
+        return recorded.read_text().strip()
+    return "54329"
+
+
 LOCAL_DATABASE_URL = "postgis://postgres@127.0.0.1:{port}/{name}".format(
-    port=os.environ.get("PGPORT", "54329"),
+    port=private_cluster_port(),
     name=os.environ.get("MAILLAGE_DB_NAME", "maillage"),
 )
 DATABASES = {
