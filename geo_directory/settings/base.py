@@ -28,7 +28,6 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 
 
-
 def private_cluster_port() -> str:
     """The port of the private cluster: PGPORT, else the one scripts/pg.sh recorded, else 54329."""
     if os.environ.get("PGPORT"):
