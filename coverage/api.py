@@ -75,6 +75,9 @@ def _params(serializer_class, request):
     return serializer.validated_data
 
 
+CACHE_NAMESPACE = "communes-geojson"
+
+
 class CommuneCoverageList(APIView):
     @extend_schema(
         operation_id="communes_couverture_list",
@@ -94,17 +97,19 @@ class CommuneCoverageList(APIView):
         responses={(200, MEDIA_TYPE): OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request):
-        params = _params(CommuneListParams, request)
+        """The body is built once per coverage version and query (the ETag says both), then
+        read from the cache by every worker; only a query never answered is validated (a bad
+        parameter is a 400 and is never cached)."""
         services.ensure_fresh()
         etag = _etag(request)
-        return _conditional(request, etag, lambda: self._cached(etag, params))
+        body = response_cache.get(CACHE_NAMESPACE, (etag,))
+        params = _params(CommuneListParams, request) if body is None else None
+        return _conditional(request, etag, lambda: self._response(etag, body, params))
 
-    def _cached(self, etag: str, params):
-        """The body is built once per coverage version and query (the ETag says both), then
-        read from the shared cache by every worker."""
-        body, _ = response_cache.get_or_build(
-            "communes-geojson", (etag,), lambda: self._body(params)
-        )
+    def _response(self, etag: str, body: str | None, params) -> HttpResponse:
+        if body is None:
+            body = self._body(params)
+            response_cache.put(CACHE_NAMESPACE, (etag,), body)
         return HttpResponse(body, content_type=MEDIA_TYPE)
 
     def _body(self, params) -> str:

@@ -21,8 +21,9 @@ from django.db import connection
 from django.http import HttpResponse
 
 ALIAS = "responses"
-# Cheap answers (a places page: ~4 ms to build) stay in the worker's own memory: writing them to
-# the file cache (compressing, listing the folder to cull it) would cost more than building them.
+# Every answer is also kept in the worker's own memory (no file read, no decompression); cheap
+# ones (a places page: ~4 ms to build) only there: writing them to the file cache (compressing,
+# listing the folder to cull it) would cost more than building them.
 LOCAL = LocMemCache("maillage-local", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 200}})
 LOCAL_MAX_CHARS = 256_000  # bigger answers are not kept in memory: at most ~50 MB per worker
 FORMAT = 2  # bumped when the shape of a cached value changes: older entries are never read
@@ -34,29 +35,49 @@ def key(namespace: str, *parts) -> str:
     return f"{namespace}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
 
 
+def get(namespace: str, parts: tuple, *, shared: bool = True):
+    """The cached value, or None. ``shared``: this worker's memory first, then the file cache
+    every worker reads (a value found there is kept in memory too, if small); else this worker's
+    memory only. A cache that cannot be read (permissions...) is a miss, never an error."""
+    name = key(namespace, *parts)
+    value = LOCAL.get(name)
+    if value is not None or not shared:
+        return value
+    try:
+        value = caches[ALIAS].get(name)
+    except OSError:
+        return None
+    if value is not None and _chars(value) <= LOCAL_MAX_CHARS:
+        LOCAL.set(name, value)
+    return value
+
+
+def put(namespace: str, parts: tuple, value, *, shared: bool = True) -> None:
+    """Store ``value``: in this worker's memory if small, and in the file cache if ``shared``.
+    A cache that cannot be written (full disk...) is skipped, never an error."""
+    name = key(namespace, *parts)
+    if _chars(value) <= LOCAL_MAX_CHARS:
+        LOCAL.set(name, value)
+    if shared:
+        try:
+            caches[ALIAS].set(name, value)
+        except OSError:
+            pass
+
+
 def get_or_build(
     namespace: str, parts: tuple, build: Callable[[], object], *, shared: bool = True
 ) -> tuple[object, bool]:
     """(value, whether it came from the cache). ``build()`` runs on a miss; its value is stored.
 
-    ``shared``: in the file cache every worker reads (costly answers); else in this worker's
-    memory (cheap ones, whose text is at most ``LOCAL_MAX_CHARS``). A cache that cannot be read
-    or written (full disk, permissions) is bypassed: the value is built, never an error."""
-    cache = caches[ALIAS] if shared else LOCAL
-    name = key(namespace, *parts)
-    try:
-        value = cache.get(name)
-    except OSError:
-        value = None
+    ``shared``: also in the file cache every worker reads (costly answers: a file-cache write
+    compresses and lists the folder to cull it, milliseconds); else in this worker's memory only
+    (cheap answers, whose texts are at most ``LOCAL_MAX_CHARS``)."""
+    value = get(namespace, parts, shared=shared)
     if value is not None:
         return value, True
     value = build()
-    if not shared and _chars(value) > LOCAL_MAX_CHARS:
-        return value, False
-    try:
-        cache.set(name, value)
-    except OSError:
-        pass
+    put(namespace, parts, value, shared=shared)
     return value, False
 
 

@@ -26,16 +26,16 @@ COMMUNES_04 = "/api/v1/communes/?departement=04"
 
 @pytest.fixture
 def cache_spy(monkeypatch):
-    """Which namespaces were answered from the cache (True) or built (False), in order."""
+    """Which namespaces were answered from the cache (True) or not (False), in order."""
     seen = []
-    original = response_cache.get_or_build
+    original = response_cache.get
 
-    def spy(namespace, parts, build, **options):
-        value, hit = original(namespace, parts, build, **options)
-        seen.append((namespace, hit))
-        return value, hit
+    def spy(namespace, parts, **options):
+        value = original(namespace, parts, **options)
+        seen.append((namespace, value is not None))
+        return value
 
-    monkeypatch.setattr(response_cache, "get_or_build", spy)
+    monkeypatch.setattr(response_cache, "get", spy)
     return seen
 
 
@@ -196,3 +196,25 @@ def test_an_unreadable_cache_is_bypassed(client, monkeypatch, settings):
     monkeypatch.setattr(response_cache.caches[response_cache.ALIAS], "set", broken)
     response = client.get(DIGNE_BBOX)
     assert response.status_code == 200 and json.loads(response.content)["features"]
+
+
+def test_a_worker_reads_the_communes_layer_another_worker_built(client, monkeypatch):
+    from coverage.api import CommuneCoverageList
+
+    built = client.get(COMMUNES_04)
+    response_cache.LOCAL.clear()  # another gunicorn worker: its own memory is empty
+
+    def never(*args, **kwargs):
+        raise AssertionError("built again instead of read from the shared file cache")
+
+    monkeypatch.setattr(CommuneCoverageList, "_body", never)
+    again = client.get(COMMUNES_04)
+    assert again.status_code == 200 and again.content == built.content
+
+
+def test_a_bad_parameter_is_still_a_400_and_never_cached(client, cache_spy):
+    for _ in range(2):
+        response = client.get(COMMUNES_04 + "&threshold_km=1000")
+        assert response.status_code == 400
+        assert "threshold_km" in json.loads(response.content)["parameters"]
+    assert cache_spy == [("communes-geojson", False), ("communes-geojson", False)]
