@@ -41,7 +41,7 @@ if [ "$(id -u)" = 0 ]; then
   fi
 fi
 sock=$data/sock
-pgctl() { "${as_pg[@]}" "$bindir/pg_ctl" -D "$data" "$@"; }
+pgctl() { "${as_pg[@]}" env -u PGPORT "$bindir/pg_ctl" -D "$data" "$@"; }
 psql_su() { PGOPTIONS="-c client_min_messages=warning" "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"; }
 
 init_cluster() {
@@ -70,28 +70,47 @@ CONF
 
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Tries to start the cluster on $1; returns 2 when the port cannot be bound (taken, or held by a
+# closing connection), 1 on any other failure.
+start_on() {
+  local before
+  before=$(wc -l <"$data/server.log" 2>/dev/null || echo 0)
+  if pgctl -l "$data/server.log" -w -t 30 -o "-p $1" start >/dev/null 2>&1; then
+    return 0
+  fi
+  if tail -n +"$((before + 1))" "$data/server.log" 2>/dev/null | grep -q "could not create any TCP/IP sockets"; then
+    return 2
+  fi
+  return 1
+}
+
 start() {
   [ -f "$data/PG_VERSION" ] || init_cluster
-  if pgctl status >/dev/null 2>&1; then
-    :
-  else
-    if port_taken "$port"; then
-      if [ -n "${PGPORT:-}" ]; then
-        echo "Port $port (PGPORT) is already used by another server: choose another PGPORT." >&2
+  if ! pgctl status >/dev/null 2>&1; then
+    # Ports below 32768 stay clear of the ephemeral ports that outgoing connections use.
+    local candidates=("$port")
+    [ -n "${PGPORT:-}" ] || candidates+=($(seq 25432 25499))
+    local started=""
+    for candidate in "${candidates[@]}"; do
+      if port_taken "$candidate"; then
+        continue
+      fi
+      [ "$candidate" = "$port" ] || echo "==> Port $port is not available: using $candidate"
+      echo "==> Starting PostGIS on 127.0.0.1:$candidate"
+      local status=0
+      start_on "$candidate" || status=$?
+      if [ "$status" = 0 ]; then
+        port=$candidate
+        started=1
+        break
+      elif [ "$status" = 1 ]; then
+        echo "PostgreSQL did not start; its log says:" >&2
+        tail -n 20 "$data/server.log" >&2
         exit 1
       fi
-      for candidate in $(seq 54330 54399); do
-        if ! port_taken "$candidate"; then
-          echo "==> Port $port is taken by another server: using $candidate"
-          port=$candidate
-          break
-        fi
-      done
-    fi
-    echo "==> Starting PostGIS on 127.0.0.1:$port"
-    if ! pgctl -l "$data/server.log" -w -t 30 -o "-p $port" start >/dev/null; then
-      echo "PostgreSQL did not start; its log says:" >&2
-      tail -n 20 "$data/server.log" >&2
+    done
+    if [ -z "$started" ]; then
+      echo "No free port for PostgreSQL (tried ${candidates[*]:0:3}...): set PGPORT to a free port." >&2
       exit 1
     fi
   fi
