@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -118,6 +119,9 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise RuntimeError(f"port {self.port} is already in use (another bench running?)")
         gunicorn = Path(os.sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(
             [
