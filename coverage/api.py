@@ -7,11 +7,13 @@ from ``CommuneCoverage`` querysets after ``services.ensure_fresh()``; PostGIS wr
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from django.db.models import F
 from django.db.models.functions import Round
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.urls import reverse
+from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -51,19 +53,27 @@ ERRORS = {
 }
 
 
-def _etag(request, *parts) -> str:
+def _etag(request, stamp: str) -> str:
     """Changes with each recomputation (``services.stamp``) and with the query."""
-    text = "|".join([services.stamp(), request.get_full_path(), *map(str, parts)])
+    text = "|".join([stamp, request.get_full_path()])
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:24] + '"'
 
 
-def _conditional(request, etag: str, build):
-    """304 when the client already holds this version, else ``build()`` with the ETag."""
-    if etag in request.headers.get("If-None-Match", ""):
-        response = HttpResponseNotModified()
+def _conditional(request, etag: str, stamp: str, build):
+    """304 when the client already holds this version (``If-None-Match``, else
+    ``If-Modified-Since`` against the last recomputation), else ``build()``; with the ETag and
+    ``Last-Modified``."""
+    computed = datetime.fromisoformat(stamp) if stamp != "never" else None
+    if_none_match = request.headers.get("If-None-Match")
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    if if_none_match is not None:
+        fresh = etag in if_none_match
     else:
-        response = build()
+        fresh = bool(since and computed and int(computed.timestamp()) <= since)
+    response = HttpResponseNotModified() if fresh else build()
     response["ETag"] = etag
+    if computed:
+        response["Last-Modified"] = http_date(computed.timestamp())
     response["Cache-Control"] = "no-cache"
     return response
 
@@ -101,10 +111,11 @@ class CommuneCoverageList(APIView):
         read from the cache by every worker; only a query never answered is validated (a bad
         parameter is a 400 and is never cached)."""
         services.ensure_fresh()
-        etag = _etag(request)
+        stamp = services.stamp()
+        etag = _etag(request, stamp)
         body = response_cache.get(CACHE_NAMESPACE, (etag,))
         params = _params(CommuneListParams, request) if body is None else None
-        return _conditional(request, etag, lambda: self._response(etag, body, params))
+        return _conditional(request, etag, stamp, lambda: self._response(etag, body, params))
 
     def _response(self, etag: str, body: str | None, params) -> HttpResponse:
         if body is None:

@@ -218,3 +218,14 @@ def test_a_bad_parameter_is_still_a_400_and_never_cached(client, cache_spy):
         assert response.status_code == 400
         assert "threshold_km" in json.loads(response.content)["parameters"]
     assert cache_spy == [("communes-geojson", False), ("communes-geojson", False)]
+
+
+def test_communes_layer_has_last_modified_and_revalidates_by_date(client):
+    first = client.get(COMMUNES_04)
+    since = first["Last-Modified"]
+    assert client.get(COMMUNES_04, HTTP_IF_MODIFIED_SINCE=since).status_code == 304
+    assert client.get(COMMUNES_04, HTTP_IF_NONE_MATCH='"other"').status_code == 200
+    place = make_place("barcelonnette", suffix=" (date)")
+    make_mediator(place)
+    changed = client.get(COMMUNES_04, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
