@@ -78,7 +78,9 @@ start_on() {
   if pgctl -l "$data/server.log" -w -t 30 -o "-p $1" start >/dev/null 2>&1; then
     return 0
   fi
-  if tail -n +"$((before + 1))" "$data/server.log" 2>/dev/null | grep -q "could not create any TCP/IP sockets"; then
+  local log
+  log=$(tail -n +"$((before + 1))" "$data/server.log" 2>/dev/null || true)
+  if grep -q "could not create any TCP/IP sockets" <<<"$log"; then
     return 2
   fi
   return 1

@@ -16,6 +16,9 @@ for arg in "$@"; do
 done
 
 missing=()
+# Read the library cache once: `ldconfig -p | grep -q` fails under pipefail when grep stops early.
+libraries=$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)
+has_library() { grep -q "$1" <<<"$libraries"; }
 pg_bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$pg_bindir" ] || [ ! -x "$pg_bindir/initdb" ]; then
   missing+=(postgresql)
@@ -23,10 +26,10 @@ fi
 if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
   missing+=(postgresql-postgis)
 fi
-if ! command -v ogrinfo >/dev/null 2>&1 || ! ldconfig -p 2>/dev/null | grep -q 'libgdal\.so'; then
+if ! command -v ogrinfo >/dev/null 2>&1 || ! has_library 'libgdal\.so'; then
   missing+=(gdal-bin)
 fi
-if ! ldconfig -p 2>/dev/null | grep -q 'libgeos_c\.so'; then
+if ! has_library 'libgeos_c\.so'; then
   missing+=(libgeos-c1v5)
 fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
