@@ -74,7 +74,8 @@ port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # closing connection), 1 on any other failure.
 start_on() {
   local before
-  before=$(wc -l <"$data/server.log" 2>/dev/null || echo 0)
+  before=0
+  [ -f "$data/server.log" ] && before=$(wc -l <"$data/server.log")
   if pgctl -l "$data/server.log" -w -t 30 -o "-p $1" start >/dev/null 2>&1; then
     return 0
   fi
