@@ -59,7 +59,8 @@ class CommuneCoverage(models.Model):
 
 class DirectoryVersion(models.Model):
     """One row, bumped in the writer's transaction by a statement-level trigger on every write to
-    places, actors, activities (migration 0005) and communes (0006), bulk imports and
+    places, actors, activities (migration 0005), communes (0006), the fragility index,
+    départements and régions (0007), bulk imports and
     ``QuerySet.update`` included.
     """
 

@@ -229,3 +229,19 @@ def test_communes_layer_has_last_modified_and_revalidates_by_date(client):
     make_mediator(place)
     changed = client.get(COMMUNES_04, HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+
+
+@pytest.mark.django_db
+def test_reference_tables_bump_the_directory_version():
+    """Importing the fragility index or renaming a département invalidates cached answers."""
+    from coverage.models import DirectoryVersion, FragilityIndex
+
+    def version():
+        return DirectoryVersion.objects.values_list("version", flat=True).first() or 0
+
+    before = version()
+    FragilityIndex.objects.filter(code="04070").update(total=5.0)
+    after_ifn = version()
+    assert after_ifn > before
+    Departement.objects.filter(code="04").update(nom="Alpes-de-Haute-Provence")
+    assert version() > after_ifn
