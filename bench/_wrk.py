@@ -48,11 +48,20 @@ class WrkResult:
         )
 
 
-def wrk(url: str, seconds: int = 20, connections: int = 16, script: str | None = None) -> WrkResult:
+def wrk_command(
+    url: str, seconds: int = 20, connections: int = 16, script: str | None = None
+) -> list[str]:
+    """The wrk command line every measure uses: 2 threads, latency percentiles, 5 s timeout."""
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     if script:
         cmd += ["-s", script]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    return [*cmd, url]
+
+
+def wrk(url: str, seconds: int = 20, connections: int = 16, script: str | None = None) -> WrkResult:
+    out = subprocess.run(
+        wrk_command(url, seconds, connections, script), capture_output=True, text=True, check=True
+    ).stdout
     return WrkResult.parse(out)
 
 

@@ -25,7 +25,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _national import ROOT, SHARED, bench_env, ensure_national_db, manage  # noqa: E402
-from _wrk import Gunicorn, WrkResult, fetch, mix_script, varied_script, wrk  # noqa: E402
+from _wrk import (  # noqa: E402
+    Gunicorn,
+    WrkResult,
+    fetch,
+    mix_script,
+    varied_script,
+    wrk,
+    wrk_command,
+)
 
 SITE_PORT, BASE_PORT = 8201, 8202
 
@@ -90,7 +98,7 @@ VARIED = [
         "/q4?near=%.4f,%.4f&radius_km=20|5.93,44.19",
     ),
 ]
-PAGES = ["/", "/lieux/?q=Digne-les-Bains", "/couverture/04/", "/lieux/?q=Gap&radius_km=10"]
+PAGES = ["/", "/lieux/?commune=Digne-les-Bains", "/couverture/04/", "/lieux/?commune=Gap&rayon=10"]
 
 
 def row(*cells, widths=(24, 10, 8, 8, 10, 10, 8, 8, 10)):
@@ -208,18 +216,7 @@ def load_mix(site: Gunicorn, seconds: int):
     script = mix_script([q[1] for q in QUERIES] + PAGES)
     pids = site.worker_pids()
     load = subprocess.Popen(
-        [
-            "wrk",
-            "-t2",
-            "-c64",
-            f"-d{seconds}s",
-            "--latency",
-            "--timeout",
-            "5s",
-            "-s",
-            script,
-            site.url + "/",
-        ],
+        wrk_command(site.url + "/", seconds=seconds, connections=64, script=script),
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -242,20 +239,9 @@ def load_mix(site: Gunicorn, seconds: int):
 def db_fault(site: Gunicorn):
     print("\n## PostGIS stopped in the middle of a load")
     env = bench_env()
-    script = mix_script([QUERIES[0][1], QUERIES[2][1], "/lieux/?q=Digne-les-Bains"])
+    script = mix_script([QUERIES[0][1], QUERIES[2][1], "/lieux/?commune=Digne-les-Bains"])
     load = subprocess.Popen(
-        [
-            "wrk",
-            "-t2",
-            "-c16",
-            "-d20s",
-            "--latency",
-            "--timeout",
-            "5s",
-            "-s",
-            script,
-            site.url + "/",
-        ],
+        wrk_command(site.url + "/", seconds=20, connections=16, script=script),
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -316,7 +302,7 @@ def import_during_load(site: Gunicorn):
     env = bench_env()
     path = SHARED / "lieux" / "lieux-mediation-numerique-paca-hub-du-sud-2024-09.json"
     load = subprocess.Popen(
-        ["wrk", "-t2", "-c16", "-d20s", "--latency", site.url + QUERIES[0][1]],
+        wrk_command(site.url + QUERIES[0][1], seconds=20),
         stdout=subprocess.PIPE,
         text=True,
     )
