@@ -19,7 +19,8 @@ help:
 	@echo "make stop   arrête le PostGIS privé      make bench   mesures de performance"
 
 system:
-	@bash scripts/system-deps.sh $(if $(WITH_BROWSER),--with-browser,) $(if $(WITH_BENCH),--with-bench,)
+	@bash scripts/system-deps.sh $(if $(WITH_BROWSER),--with-browser,) $(if $(WITH_BENCH),--with-bench,) \
+		$(if $(WITH_GIS),--with-gis,)
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +57,7 @@ pytest: migrate
 	DJANGO_SETTINGS_MODULE=geo_directory.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: WITH_BROWSER=1
+test: WITH_GIS=1
 test: lint check pytest
 
 bench: WITH_BENCH=1

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Maillage needs, only when something is missing.
-# Usage: scripts/system-deps.sh [--with-browser] [--with-bench]
+# Usage: scripts/system-deps.sh [--with-browser] [--with-bench] [--with-gis]
 #   PostgreSQL + PostGIS (server and extension), GDAL (GeoDjango and ogr tools),
-#   python3-venv; with --with-browser Debian's chromium (browser tests); with --with-bench wrk.
+#   python3-venv; with --with-browser Debian's chromium (browser tests); with --with-bench wrk;
+#   with --with-gis Debian's python3-qgis (QGIS headless, the GIS client tests, ~2 min once).
 set -euo pipefail
 
 want_browser=0
 want_bench=0
+want_gis=0
 for arg in "$@"; do
   case "$arg" in
     --with-browser) want_browser=1 ;;
     --with-bench) want_bench=1 ;;
-    *) echo "usage: $0 [--with-browser] [--with-bench]" >&2; exit 2 ;;
+    --with-gis) want_gis=1 ;;
+    *) echo "usage: $0 [--with-browser] [--with-bench] [--with-gis]" >&2; exit 2 ;;
   esac
 done
 
@@ -41,6 +44,11 @@ fi
 
 if [ "$want_bench" = 1 ] && ! command -v wrk >/dev/null 2>&1; then
   missing+=(wrk)
+fi
+
+# QGIS's Python bindings live in the system Python (/usr/bin/python3), not in .venv.
+if [ "$want_gis" = 1 ] && ! /usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1; then
+  missing+=(python3-qgis)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
