@@ -1,4 +1,12 @@
-"""Answer 503 with a clear message, quickly, when PostGIS cannot be reached.
+"""Requests answered before a view can fail on them: hostile input (400) and PostGIS down (503).
+
+``InputValidationMiddleware`` checks every query parameter, form field and captured path segment
+once, the same way, before any view sees it (see ``check_value``): a NUL byte, another control
+character or a non-ASCII digit ("²", "١", which pass ``str.isdigit()`` and then break ``int()``
+or PostgreSQL) gets a 400 that names the parameter: JSON on machine paths (the OGC exception
+shape under ``/ogc/``), a French page elsewhere.
+
+Answer 503 with a clear message, quickly, when PostGIS cannot be reached.
 
 Two ways in: ``DatabaseUnavailableMiddleware.process_exception`` for errors raised by a view,
 and ``server_error`` (the project's ``handler500``) for errors raised anywhere else, e.g. by the
@@ -11,15 +19,18 @@ server fail within seconds, and the health check reconnects by itself once PostG
 
 import logging
 import sys
+import unicodedata
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
 from django.views.defaults import server_error as django_server_error
 
+from geo_directory import api_errors
+
 logger = logging.getLogger(__name__)
 
-MACHINE_PREFIXES = ("/api/", "/ogc/", "/tiles/", "/healthz")
+MACHINE_PREFIXES = api_errors.MACHINE_PREFIXES
 MESSAGE = "La base de données est momentanément indisponible. Réessayez dans quelques instants."
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
@@ -59,7 +70,100 @@ def server_error(request, *args, **kwargs):
     if isinstance(exception, DATABASE_ERRORS):
         logger.warning("database unavailable: %s", exception.__class__.__name__)
         return unavailable(request)
+    if request.path.startswith(MACHINE_PREFIXES):
+        return api_errors.server_error(request.path)
     try:
         return django_server_error(request, *args, **kwargs)
     except Exception:  # noqa: BLE001 (500.html itself failed)
         return HttpResponseServerError("<h1>Erreur du serveur</h1>")
+
+
+# A form field may hold a tab or a line break (a textarea); nothing else below U+0020 anywhere.
+FORM_WHITESPACE = {"\t", "\n", "\r"}
+MAX_VALUE_LENGTH = 2000  # characters of one query parameter or path segment
+
+
+def check_value(value: str, *, form_field: bool = False, digits: bool = True) -> list[str]:
+    """The French reasons why ``value`` is refused (empty when it is acceptable)."""
+    reasons = []
+    for char in dict.fromkeys(value):  # each distinct character once, in order
+        code = f"U+{ord(char):04X}"
+        if char == "\x00":
+            reasons.append("contient un caractère nul (U+0000), refusé.")
+        elif unicodedata.category(char) == "Cc" and not (form_field and char in FORM_WHITESPACE):
+            reasons.append(f"contient un caractère de contrôle ({code}), refusé.")
+        elif digits and not char.isascii() and char.isdigit():
+            reasons.append(
+                f"contient le chiffre non ASCII « {char} » ({code}) : "
+                "seuls les chiffres 0 à 9 sont acceptés."
+            )
+    if not form_field and len(value) > MAX_VALUE_LENGTH:
+        reasons.append(
+            f"est trop long ({len(value)} caractères ; au plus {MAX_VALUE_LENGTH} acceptés)."
+        )
+    return reasons
+
+
+def printable(name: str) -> str:
+    """A parameter's name as it can be shown: control characters as ``\\xNN``."""
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in name)[:100]
+
+
+class InputValidationMiddleware:
+    """One check of every input before the view: query string, form fields, path segments."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        errors: dict[str, list[str]] = {}
+        segments = [(str(i + 1), v) for i, v in enumerate(view_args)] + list(view_kwargs.items())
+        for name, value in segments:
+            if isinstance(value, str):
+                _collect(errors, name, value, "Le segment d'adresse")
+        for name, values in request.GET.lists():
+            _collect(errors, name, name, "Le nom du paramètre")
+            for value in values:
+                _collect(errors, name, value, "Le paramètre")
+        if request.method == "POST" and _has_form_body(request):
+            for name, values in request.POST.lists():
+                _collect(errors, name, name, "Le nom du champ", form_field=True)
+                for value in values:
+                    _collect(
+                        errors,
+                        name,
+                        value,
+                        "Le champ",
+                        form_field=True,
+                        digits="password" not in name,  # a password may hold any character
+                    )
+        if not errors:
+            return None
+        logger.info("invalid input on %s: %s", request.path, ", ".join(errors))
+        return invalid_input(request, errors)
+
+
+def _has_form_body(request) -> bool:
+    content_type = request.META.get("CONTENT_TYPE", "")
+    return content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def _collect(errors, name, value, label, **options):
+    reasons = check_value(value, **options)
+    if reasons:
+        shown = printable(name)
+        errors.setdefault(shown, []).extend(f"{label} « {shown} » {reason}" for reason in reasons)
+
+
+def invalid_input(request, errors: dict[str, list[str]]) -> HttpResponse:
+    """The 400 for ``errors`` (parameter -> reasons)."""
+    if request.path.startswith(MACHINE_PREFIXES):
+        return api_errors.invalid_parameters(request.path, errors)
+    from django.shortcuts import render
+
+    response = render(request, "400.html", {"errors": errors}, status=400)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "geo_directory.middleware.DatabaseUnavailableMiddleware",
+    # Before CSRF and every view: hostile parameters and path segments are a 400 naming them.
+    "geo_directory.middleware.InputValidationMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
