@@ -68,3 +68,87 @@ def feature_collection(
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, [prefix, *names, *params])
         return cursor.fetchone()[0]
+
+
+class LayerWriter:
+    """A layer's Features written by PostGIS, the same text for every door.
+
+    The rows' SQL (the layer's fields as columns, its Feature id, its GeoJSON geometry) is
+    compiled by the ORM once per layer options (``Layer.rows(**options)``); a request only
+    compiles its page's ids (filters, order, slice), joined to it on the Feature id. The text
+    of a Feature equals what the layer's drf-gis serializer writes (tests hold them equal).
+    """
+
+    def __init__(self, layer, max_variants: int = 32):
+        self.layer = layer
+        self.max_variants = max_variants
+        self._compiled: dict = {}
+
+    def rows_sql(self, options: dict) -> tuple[str, tuple]:
+        key = tuple(sorted(options.items()))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            layer = self.layer
+            annotations = {
+                "_fid": F(layer.id_path),
+                "_geom": AsGeoJSON(layer.geometry(), precision=layer.precision),
+            }
+            for index, item in enumerate(layer.fields):
+                annotations[f"_p{index}"] = item.expression
+            rows = layer.rows(**options).order_by().annotate(**annotations).values(*annotations)
+            compiled = rows.query.sql_with_params()
+            if len(self._compiled) >= self.max_variants:
+                self._compiled.clear()
+            self._compiled[key] = compiled
+        return compiled
+
+    def feature_sql(self, extras: dict[str, str]) -> str:
+        """The text of one Feature from the row ``f`` (and the page row ``page`` for extras:
+        output name -> SQL over ``page``)."""
+        pairs = [f"'{item.name}', f._p{index}" for index, item in enumerate(self.layer.fields)]
+        pairs += [f"'{name}', {sql}" for name, sql in extras.items()]
+        return (
+            '\'{"type":"Feature","id":\' || to_json(f._fid)::text'
+            " || ',\"geometry\":' || coalesce(f._geom, 'null')"
+            f" || ',\"properties\":' || json_build_object({', '.join(pairs)})::text || '}}'"
+        )
+
+    def page(
+        self,
+        page,
+        *,
+        matched=None,
+        extras: dict[str, str] | None = None,
+        options: dict | None = None,
+    ) -> tuple[int | None, str]:
+        """(number of rows of ``matched``, or None; the Features of ``page`` joined by commas).
+
+        ``page``: a queryset of the layer's model, filtered, ordered and sliced, whose
+        ``values()`` are the Feature id as ``page_id`` and the columns ``extras`` reads.
+        ``matched``: the unsliced queryset to count, in the same statement."""
+        rows_sql, rows_params = self.rows_sql(options or {})
+        try:
+            page_sql, page_params = page.query.sql_with_params()
+        except EmptyResultSet:
+            return (0 if matched is not None else None), ""
+        count_sql, count_params = "NULL::bigint", ()
+        if matched is not None:
+            try:
+                inner, count_params = matched.order_by().values("pk").query.sql_with_params()
+                count_sql = f"(SELECT count(*) FROM ({inner}) m)"
+            except EmptyResultSet:
+                count_sql = "0::bigint"
+        sql = (
+            f"WITH page AS (SELECT t.*, row_number() OVER () AS rn FROM ({page_sql}) t)"
+            f" SELECT {count_sql}, (SELECT coalesce(string_agg({self.feature_sql(extras or {})},"
+            f" ',' ORDER BY page.rn), '') FROM page JOIN ({rows_sql}) f ON f._fid = page.page_id)"
+        )
+        with connections[page.db].cursor() as cursor:
+            cursor.execute(sql, [*page_params, *count_params, *rows_params])
+            return cursor.fetchone()
+
+
+def collection_text(features: str, members: dict | None = None) -> str:
+    """A FeatureCollection around Features already written as text."""
+    head = json.dumps({"type": "FeatureCollection", **(members or {})}, ensure_ascii=False)
+    return head[:-1] + ',"features":[' + features + "]}"
