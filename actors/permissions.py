@@ -133,3 +133,9 @@ can_edit_consent = can_edit_profile
 
 def can_export_team(user) -> bool:
     return can_manage_team(user)
+
+
+def team_coverage_coordinator(user) -> Actor | None:
+    """The coordinator whose team the "mon équipe" coverage (map and exports) may show: the
+    same rule as managing the team (a validated, living coordinator), else None."""
+    return coordinator_of(user) if can_manage_team(user) else None

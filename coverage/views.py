@@ -10,6 +10,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import urlencode
 
+from actors import permissions
+from actors.models import Actor
 from geo_directory import cache as response_cache
 from geo_directory.geojson import MEDIA_TYPE, ForcePolygonCCW, feature_collection
 from geo_directory.territories.models import Departement
@@ -24,17 +26,12 @@ from .reports import DepartementCoverage
 PRIORITIES_SHOWN = 30
 
 
-def _coordinator(request):
-    actor = getattr(request.user, "actor", None) if request.user.is_authenticated else None
-    return actor if actor is not None and actor.is_coordinator and not actor.deleted_at else None
-
-
 def _team_members(request, form):
-    coordinator = _coordinator(request)
+    """The coordinator allowed the "mon équipe" view (``actors.permissions``, the rule of the
+    team pages: validated) and, when that view is asked for, their team members."""
+    coordinator = permissions.team_coverage_coordinator(request.user)
     if not form.team or coordinator is None:
         return coordinator, None
-    from actors.models import Actor
-
     return coordinator, Actor.objects.team_of(coordinator)
 
 
