@@ -189,17 +189,20 @@ def build(view: DepartementCoverage, points, plan=None) -> folium.Map:
     if extent:
         fmap.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
     communes = _communes_layer(view)
-    popup = folium.GeoJsonPopup(
-        fields=["nom", "population", "distance", "plus_proche", "couverte", "ifn"],
-        aliases=[
-            "Commune",
-            "Population",
-            "Distance au point de médiation le plus proche",
-            "Point de médiation le plus proche",
-            f"Couverte à {view.threshold_km:g} km",
-            "IFN",
-        ],
-    )
+    # folium checks a popup's fields against the features: none when no commune is loaded.
+    popup = None
+    if communes["features"]:
+        popup = folium.GeoJsonPopup(
+            fields=["nom", "population", "distance", "plus_proche", "couverte", "ifn"],
+            aliases=[
+                "Commune",
+                "Population",
+                "Distance au point de médiation le plus proche",
+                "Point de médiation le plus proche",
+                f"Couverte à {view.threshold_km:g} km",
+                "IFN",
+            ],
+        )
     distance_layer = folium.GeoJson(
         communes,
         name="Distance au point de médiation le plus proche",
