@@ -159,21 +159,31 @@ def clean_pivot(value) -> Cleaned:
     return "", f"SIRET/RNA illisible « {raw} » ignoré"
 
 
+# The Unix epoch: what a system writes when it has no date (26 shared places carry it).
+EPOCH = date(1970, 1, 1)
+
+
 def clean_date(value) -> Cleaned:
+    """A date, or None with a note when it is unreadable or the epoch (1970-01-01, no date)."""
     raw = text(value)
     if not raw:
         return None, None
+    parsed = None
     try:
-        return date.fromisoformat(raw[:10]), None
+        parsed = date.fromisoformat(raw[:10])
     except ValueError:
         match = re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", raw)
         if match:
             day, month, year = (int(g) for g in match.groups())
             try:
-                return date(year, month, day), None
+                parsed = date(year, month, day)
             except ValueError:
                 pass
-    return None, f"date de mise à jour illisible « {raw} » ignorée"
+    if parsed is None:
+        return None, f"date de mise à jour illisible « {raw} »"
+    if parsed == EPOCH:
+        return None, f"date de mise à jour {raw} (date zéro d'un logiciel, pas une vraie date)"
+    return parsed, None
 
 
 def clean_choices(values, allowed, label: str) -> Cleaned:

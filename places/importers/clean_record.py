@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from .. import cleaning, standard
 from ..cleaning import text
 
@@ -17,7 +19,9 @@ LENGTHS = {
 CHOICES = standard.VALUE_LISTS
 
 
-def clean_record(record, report) -> dict:
+def clean_record(record, report, today: date) -> dict:
+    """Model values of ``record``; ``date_maj_missing`` holds the warning when the source gave
+    no usable date (the importer may keep the date already stored instead of ``today``)."""
     data = record.data
     values = {}
 
@@ -43,7 +47,16 @@ def clean_record(record, report) -> dict:
     values["horaires"], message = cleaning.clean_opening_hours(data.get("horaires"))
     note("horaires", data.get("horaires"), message, warning=True)
     values["date_maj"], message = cleaning.clean_date(data.get("date_maj"))
-    note("date_maj", data.get("date_maj"), message, warning=True)
+    values["date_maj_missing"] = None
+    if values["date_maj"] is None:  # never empty: the import date, said in the report
+        values["date_maj"] = today
+        values["date_maj_missing"] = report.warn(
+            record,
+            "date_maj",
+            text(data.get("date_maj")),
+            f"{message or 'date de mise à jour absente'} : date de l'import"
+            f" ({today.isoformat()}) retenue",
+        )
 
     values["courriels"], message = cleaning.clean_emails(data.get("courriels") or [])
     note("courriels", "|".join(data.get("courriels") or []), message, warning=True)

@@ -31,7 +31,7 @@ from .locate import (
     near_centre_of_france,
 )
 from .readers import RawRecord, Reader
-from .report import ImportReport
+from .report import ImportReport, Issue
 from .store import DATA_FIELDS, comparable, copy_insert
 
 
@@ -44,6 +44,7 @@ class Candidate:
     record: RawRecord
     values: dict
     lonlat: tuple[float, float] | None
+    date_missing: Issue | None = None  # the warning, when the source gave no usable date_maj
 
 
 class PlaceImporter:
@@ -58,6 +59,7 @@ class PlaceImporter:
         self.source = source.strip()
         self.dry_run = dry_run
         self.show_progress = show_progress
+        self.today = timezone.localdate()  # the date_maj of a place whose source gives none
         self.report = ImportReport(
             file=str(reader.path), source=self.source, format=reader.format_name, dry_run=dry_run
         )
@@ -132,7 +134,8 @@ class PlaceImporter:
     def prepare(self, record: RawRecord, territory: Territory) -> Candidate | None:
         for field_name, value, note in record.notes:
             self.report.warn(record, field_name, value, note)
-        values = clean_record(record, self.report)
+        values = clean_record(record, self.report, self.today)
+        date_missing = values.pop("date_maj_missing")
         if not values["nom"]:
             self.report.reject(record, "nom", "", "nom absent")
             return None
@@ -164,7 +167,7 @@ class PlaceImporter:
                 "impossible à situer : ni coordonnées, ni code INSEE, ni code postal lisibles",
             )
             return None
-        return Candidate(record, values, lonlat)
+        return Candidate(record, values, lonlat, date_missing)
 
     def coordinates(self, record: RawRecord):
         """(lon, lat), None when absent, False when rejected."""
@@ -331,6 +334,18 @@ class PlaceImporter:
             if row is None:
                 to_create.append(self.build(key, values))
                 continue
+            if candidate.date_missing and row["date_maj"] is not None:
+                # No date in the source: the date stored by an earlier import stays, unless the
+                # place changed now (then this import is its update).
+                kept = {**values, "date_maj": row["date_maj"]}
+                if comparable(row) == comparable(kept):
+                    self.report.unchanged += 1
+                    warning = candidate.date_missing
+                    warning.reason = (
+                        warning.reason.rsplit(" : ", 1)[0]
+                        + f" : date déjà enregistrée ({row['date_maj'].isoformat()}) gardée"
+                    )
+                    continue
             if comparable(row) == comparable(values):
                 self.report.unchanged += 1
                 continue

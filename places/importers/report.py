@@ -34,14 +34,20 @@ class ImportReport:
     rolled_back: bool = False
     seconds: float = 0.0
 
-    def reject(self, record, field_name, value, reason):
-        self.rejected.append(Issue(record.line, record.source_id, field_name, str(value), reason))
+    def reject(self, record, field_name, value, reason) -> Issue:
+        issue = Issue(record.line, record.source_id, field_name, str(value), reason)
+        self.rejected.append(issue)
+        return issue
 
-    def clean(self, record, field_name, value, reason):
-        self.cleaned.append(Issue(record.line, record.source_id, field_name, str(value), reason))
+    def clean(self, record, field_name, value, reason) -> Issue:
+        issue = Issue(record.line, record.source_id, field_name, str(value), reason)
+        self.cleaned.append(issue)
+        return issue
 
-    def warn(self, record, field_name, value, reason):
-        self.warnings.append(Issue(record.line, record.source_id, field_name, str(value), reason))
+    def warn(self, record, field_name, value, reason) -> Issue:
+        issue = Issue(record.line, record.source_id, field_name, str(value), reason)
+        self.warnings.append(issue)
+        return issue
 
     def as_dict(self) -> dict:
         data = asdict(self)
