@@ -1,7 +1,7 @@
 """Mapbox Vector Tiles built by PostGIS: ``ST_TileEnvelope``, ``ST_AsMVTGeom``, ``ST_AsMVT``.
 
-A tile is one SQL statement. The rows come from the same querysets as the OGC collections
-(``tiles.sources``: public places, communes with their coverage), restricted to the tile's
+A tile is one SQL statement. The rows and properties come from the published layers
+(``places.layer``, ``coverage.layer``), as for every other door, restricted to the tile's
 envelope widened by the render buffer with an index-using ``&&`` in EPSG:4326, then clipped to
 the tile. Commune polygons are simplified to half a tile pixel first, so low zooms stay cheap.
 """
@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connections, models
-from django.db.models import F, Func, Value
-from django.db.models.functions import Coalesce
+from django.db import connections
 
+from coverage.layer import COMMUNES, DEFAULT_BASIS
 from coverage.models import DEFAULT_THRESHOLD_KM
-from places.querysets import AsGeometry
-
-from .sources import COMMUNES, DEFAULT_BASIS, PLACES, CommunesSource, JoinList, Source
+from geo_directory.layers import Layer
+from places.layer import PLACES
 
 EXTENT = 4096
 BUFFER = 64
@@ -38,13 +36,25 @@ def check_tile(z: int, x: int, y: int, maxzoom: int = MAX_ZOOM):
 
 
 def envelope_params(z: int, x: int, y: int) -> tuple:
-    """Parameters of ``ENVELOPE_SQL``: the tile plus its render buffer."""
-    return (z, x, y, WORLD_M / 2**z * BUFFER / EXTENT)
+    """Parameters of ``ENVELOPE_SQL``: the tile plus its render buffer, clamped to the Web
+    Mercator square. Unclamped, the buffer of a tile of the first or last column crosses ±180°,
+    and its longitudes wrap once transformed: the box then covers almost nothing."""
+    half = WORLD_M / 2
+    width = WORLD_M / 2**z
+    margin = width * BUFFER / EXTENT
+    x_min = -half + x * width
+    y_max = half - y * width
+    return (
+        max(-half, x_min - margin),
+        max(-half, y_max - width - margin),
+        min(half, x_min + width + margin),
+        min(half, y_max + margin),
+    )
 
 
 # The tile envelope widened by the buffer, in EPSG:4326 (a Web Mercator rectangle is a lon/lat
 # rectangle), for an index-using ``&&``.
-ENVELOPE_SQL = "ST_Transform(ST_Expand(ST_TileEnvelope(%s, %s, %s), %s), 4326)"
+ENVELOPE_SQL = "ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, 3857), 4326)"
 
 # Points: ST_AsMVTGeom is cheap for them.
 POINT_SQL = (
@@ -75,33 +85,40 @@ def polygon_params(z: int, x: int, y: int) -> tuple:
 
 @dataclass
 class TileLayer:
-    """A layer: its source's public rows, the geometry column and the tile properties.
+    """A published layer (``geo_directory.layers.Layer``) as vector tiles, for one set of the
+    layer's options: its rows, its tile properties (``Field.in_tiles``, the same names and
+    values as in GeoJSON; lists ``|``-joined) and its integer feature id.
 
-    The rows' SQL (filters of the source queryset, properties) is compiled by the ORM once; a
-    tile only adds its envelope filter and geometry transform around it, so a tile costs one
-    statement and no Python query building.
+    The rows' SQL is compiled by the ORM once; a tile only adds its envelope filter and geometry
+    transform around it, so a tile costs one statement and no Python query building.
     """
 
-    name: str
-    source: Source
-    title: str
-    geometry_column: object  # expression of the EPSG:4326 geometry to filter and draw
+    layer: Layer
     geometry_sql: str
-    properties: dict  # name -> (expression, type for TileJSON)
+    options: dict = field(default_factory=dict)
     minzoom: int = 0
     maxzoom: int = MAX_ZOOM
-    feature_id: str | None = None
-    description: str = field(default="")
     _base: tuple | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.layer.id
+
+    @property
+    def title(self) -> str:
+        return self.layer.title
+
+    def fields(self) -> dict[str, str]:
+        """TileJSON's ``fields``: name -> String | Number | Boolean."""
+        kinds = {"integer": "Number", "number": "Number", "boolean": "Boolean"}
+        return {f.name: kinds.get(f.type, "String") for f in self.layer.fields if f.in_tiles}
 
     def base(self) -> tuple[str, tuple]:
         if self._base is None:
-            names = list(self.properties)
-            annotations = {"_geom": self.geometry_column}
-            annotations.update({f"_p{i}": self.properties[n][0] for i, n in enumerate(names)})
-            if self.feature_id:
-                annotations["_id"] = F(self.feature_id)
-            rows = self.source.queryset().order_by().annotate(**annotations)
+            properties = self.layer.tile_properties()
+            annotations = {"_geom": self.layer.plain_geometry(), "_id": self.layer.tile_id()}
+            annotations.update({f"_p{i}": e for i, e in enumerate(properties.values())})
+            rows = self.layer.rows(**self.options).order_by().annotate(**annotations)
             self._base = rows.values(*annotations).query.sql_with_params()
         return self._base
 
@@ -110,16 +127,14 @@ class TileLayer:
 
     def sql(self, z: int, x: int, y: int):
         base, base_params = self.base()
-        names = list(self.properties)
-        columns = ["t._g AS mvt_geom"] + [f't._p{i} AS "{n}"' for i, n in enumerate(names)]
-        if self.feature_id:
-            columns.append("t._id AS mvt_id")
-        id_sql = ", 'mvt_id'" if self.feature_id else ""
+        names = list(self.layer.tile_properties())
+        columns = ["t._g AS mvt_geom", "t._id AS mvt_id"]
+        columns += [f't._p{i} AS "{n}"' for i, n in enumerate(names)]
         # MATERIALIZED: the tile geometry is computed once per row, not again for the filter.
         sql = (
             f"WITH t AS MATERIALIZED (SELECT b.*, {self.geometry_sql} AS _g FROM ({base}) b"
             f" WHERE b._geom && {ENVELOPE_SQL})"
-            f" SELECT ST_AsMVT(q, %s, {EXTENT}, 'mvt_geom'{id_sql}) FROM ("
+            f" SELECT ST_AsMVT(q, %s, {EXTENT}, 'mvt_geom', 'mvt_id') FROM ("
             f" SELECT {', '.join(columns)} FROM t"
             " WHERE t._g IS NOT NULL AND NOT ST_IsEmpty(t._g)) q"
         )
@@ -134,7 +149,7 @@ class TileLayer:
     def render(self, z: int, x: int, y: int) -> bytes:
         check_tile(z, x, y, self.maxzoom)
         sql, params = self.sql(z, x, y)
-        with connections[self.source.queryset().db].cursor() as cursor:
+        with connections[self.layer.rows(**self.options).db].cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         return bytes(row[0]) if row and row[0] is not None else b""
@@ -145,52 +160,20 @@ class PolygonLayer(TileLayer):
         return polygon_params(z, x, y)
 
 
-LAYERS = {
-    "lieux": TileLayer(
-        name="lieux",
-        source=PLACES,
-        title="Lieux d'inclusion numérique",
-        geometry_column=AsGeometry("location"),
-        geometry_sql=POINT_SQL,
-        feature_id="id",
-        properties={
-            "nom": (F("nom"), "String"),
-            "commune": (F("commune"), "String"),
-            "code_insee": (F("code_insee"), "String"),
-            "typologie": (JoinList(F("typologie")), "String"),
-            "services": (JoinList(F("services")), "String"),
-        },
-    ),
-}
+LAYERS = {"lieux": TileLayer(PLACES, POINT_SQL)}
 
 
 def communes_layer(basis: str = DEFAULT_BASIS, threshold_km: float = DEFAULT_THRESHOLD_KM):
-    """The communes layer for one coverage basis and threshold (default: the national view's)."""
+    """The communes tiles for one coverage basis and threshold (default: the national view's)."""
     key = (basis, float(threshold_km))
     if key not in _COMMUNE_LAYERS:
+        if len(_COMMUNE_LAYERS) >= 64:
+            _COMMUNE_LAYERS.clear()
         _COMMUNE_LAYERS[key] = PolygonLayer(
-            name="communes",
-            source=COMMUNES
-            if key == (DEFAULT_BASIS, DEFAULT_THRESHOLD_KM)
-            else (CommunesSource(basis, threshold_km)),
-            title="Couverture des communes",
-            geometry_column=F("geom"),
-            geometry_sql=POLYGON_SQL,
-            properties=COMMUNE_PROPERTIES,
+            COMMUNES, POLYGON_SQL, {"basis": basis, "threshold_km": float(threshold_km)}
         )
     return _COMMUNE_LAYERS[key]
 
 
 _COMMUNE_LAYERS: dict = {}
-COMMUNE_PROPERTIES = {
-    "code_insee": (F("code"), "String"),
-    "nom": (F("nom"), "String"),
-    "departement": (F("departement_id"), "String"),
-    "population": (Coalesce(F("population"), Value(0)), "Number"),
-    "distance_m": (
-        Func(F("cov_distance"), function="round", output_field=models.IntegerField()),
-        "Number",
-    ),
-    "covered": (F("is_covered"), "Boolean"),
-}
 LAYERS["communes"] = communes_layer()

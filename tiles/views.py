@@ -1,18 +1,21 @@
 """Vector tiles, their TileJSON documents and the national coverage map."""
 
+from django.contrib.gis.db.models.functions import PointOnSurface
+from django.db import connections
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from coverage.models import DEFAULT_THRESHOLD_KM, MAX_THRESHOLD_KM, MIN_THRESHOLD_KM, Basis
+from coverage.params import CoverageParams
 from coverage.services import ensure_fresh
+from geo_directory import cache as response_cache
+from geo_directory.layers import ParameterError
 
 from . import versions
 from .cache import get_or_render
 from .layers import LAYERS, TileOutOfRange, check_tile, communes_layer
-from .sources import DEFAULT_BASIS, ParameterError
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -52,19 +55,12 @@ def _variant(request, layer):
         raise ParameterError(unknown[0], f"Paramètre inconnu : {unknown[0]}.")
     if layer.name != "communes":
         return layer, ()
-    basis = request.GET.get("basis", DEFAULT_BASIS)
-    if basis not in Basis.values:
-        raise ParameterError("basis", f"basis doit valoir {' ou '.join(Basis.values)}.")
-    raw = request.GET.get("threshold_km", str(DEFAULT_THRESHOLD_KM))
-    try:
-        threshold = round(float(raw), 1)
-    except ValueError:
-        raise ParameterError("threshold_km", "threshold_km doit être un nombre de km.") from None
-    if not MIN_THRESHOLD_KM <= threshold <= MAX_THRESHOLD_KM:  # also refuses nan
-        raise ParameterError(
-            "threshold_km",
-            f"threshold_km doit être entre {MIN_THRESHOLD_KM} et {MAX_THRESHOLD_KM} km.",
-        )
+    params = CoverageParams(data=request.GET)
+    if not params.is_valid():
+        name, messages = next(iter(params.errors.items()))
+        raise ParameterError(name, str(messages[0]))
+    basis = params.validated_data["basis"]
+    threshold = round(params.validated_data["threshold_km"], 1)
     return communes_layer(basis, threshold), (basis, threshold)
 
 
@@ -112,17 +108,43 @@ def tilejson_document(request, layer) -> dict:
         "tiles": [template + "/{z}/{x}/{y}.pbf" + query],
         "minzoom": layer.minzoom,
         "maxzoom": layer.maxzoom,
-        "bounds": [-180, -85.0511, 180, 85.0511],
+        **response_cache.get_or_build(
+            "tilejson-footprint",
+            (versions.current().number, layer.name, layer.options),
+            lambda: footprint(layer),
+        )[0],
         "vector_layers": [
             {
                 "id": layer.name,
                 "description": layer.title,
                 "minzoom": layer.minzoom,
                 "maxzoom": layer.maxzoom,
-                "fields": {name: kind for name, (_expr, kind) in layer.properties.items()},
+                "fields": layer.fields(),
             }
         ],
     }
+
+
+def footprint(layer) -> dict:
+    """TileJSON ``bounds`` (the data's extent) and ``center`` (its median point, zoom 5)."""
+    rows = layer.layer.rows(**layer.options)
+    extent = layer.layer.extent(rows)
+    if not extent["bbox"]:
+        return {"bounds": [-180, -85.0511, 180, 85.0511]}
+    with connections[rows.db].cursor() as cursor:
+        sql, params = (
+            rows.order_by()
+            .annotate(_centre=PointOnSurface(layer.layer.plain_geometry()))
+            .values("_centre")
+            .query.sql_with_params()
+        )
+        cursor.execute(
+            "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY ST_X(c._centre)),"
+            f" percentile_disc(0.5) WITHIN GROUP (ORDER BY ST_Y(c._centre)) FROM ({sql}) c",
+            params,
+        )
+        lon, lat = cursor.fetchone()
+    return {"bounds": extent["bbox"], "center": [round(lon, 5), round(lat, 5), 5]}
 
 
 @csrf_exempt
