@@ -6,7 +6,6 @@ page shows as is; who may call it is decided in ``permissions.py``.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import smtplib
@@ -17,6 +16,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
+
+from geo_directory.spreadsheet import SpreadsheetWriter
 
 from .models import Activity, Actor, Invitation, TeamMembership
 from .querysets import current_q
@@ -151,25 +152,20 @@ def team_members(coordinator: Actor):
 EXPORT_COLUMNS = ["prenom", "nom", "courriel", "telephone", "roles", "lieux_activite"]
 
 
-def _text_cell(value: str) -> str:
-    """Free text a spreadsheet would run as a formula (=, +, -, @) is prefixed with '."""
-    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
-
-
 def export_team_csv(coordinator: Actor) -> str:
     """The team as CSV for a mailing list (the coordinator is entitled to these details)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SpreadsheetWriter(buffer)
     writer.writerow(EXPORT_COLUMNS)
     for member in team_members(coordinator):
         writer.writerow(
             [
-                _text_cell(member.first_name),
-                _text_cell(member.last_name),
+                member.first_name,
+                member.last_name,
                 member.email,
                 member.phone,
                 "|".join(member.role_labels()),
-                _text_cell("|".join(a.place.nom for a in member.current_activities)),
+                "|".join(a.place.nom for a in member.current_activities),
             ]
         )
     return buffer.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.db.models import F
@@ -14,6 +13,7 @@ from actors import permissions
 from actors.models import Actor
 from geo_directory import cache as response_cache
 from geo_directory.geojson import MEDIA_TYPE, ForcePolygonCCW, feature_collection
+from geo_directory.spreadsheet import SpreadsheetWriter
 from geo_directory.territories.models import Departement
 from places import maps as place_maps
 
@@ -89,7 +89,7 @@ def priorities_csv(request, code: str):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"priorites-{view.departement.code}-{view.threshold_km:g}km.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    writer = SpreadsheetWriter(response)
     writer.writerow(
         ["rang", "code_insee", "nom", "population", "ifn", "distance_m", "point_le_plus_proche"]
     )
