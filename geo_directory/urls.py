@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -9,7 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),  # MAILLAGE_ADMIN_PATH, "admin/" by default
     path("", include("places.urls")),
     path("", include("actors.urls")),
     path("", include("coverage.urls")),

@@ -5,6 +5,7 @@ Local defaults are safe for development: DEBUG off unless asked, the private Pos
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    "axes",
     "geo_directory",
     "geo_directory.territories",
     "places",
@@ -87,7 +89,7 @@ MIDDLEWARE = [
     # Before CSRF and every view: hostile parameters and path segments are a 400 naming them.
     "geo_directory.middleware.InputValidationMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "geo_directory.compression.GZipExceptRangesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "geo_directory.urls"
@@ -138,6 +142,32 @@ STORAGES = {
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked out (429, a French page, no password checked: no PBKDF2 cost)
+# for the cool-off time; a successful login resets the count. Admin logins included.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("MAILLAGE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MAILLAGE_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_DISABLE_ACCESS_LOG = True  # failures are recorded; a row per successful login is not needed
+AXES_CLIENT_IP_CALLABLE = "geo_directory.auth.client_ip"
+TRUSTED_PROXY_COUNT = int(os.environ.get("MAILLAGE_TRUSTED_PROXIES", "0"))
+
+
+def admin_path(value: str) -> str:
+    """``MAILLAGE_ADMIN_PATH`` as a URL prefix: no leading slash, one trailing slash."""
+    value = value.strip().strip("/")
+    return f"{value}/" if value else "admin/"
+
+
+ADMIN_PATH = admin_path(os.environ.get("MAILLAGE_ADMIN_PATH", "admin/"))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -17,3 +17,8 @@ def coordinator_client(db):
     client = Client(raise_request_exception=False)
     client.force_login(get_user_model().objects.get(username=username))
     return client
+
+
+@pytest.fixture
+def staff_user(db):
+    return get_user_model().objects.create_user("staff-test", password="x", is_staff=True)
