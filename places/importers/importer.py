@@ -29,6 +29,7 @@ from .locate import (
     departements_at_points,
     in_france,
     near_centre_of_france,
+    snap,
 )
 from .readers import RawRecord, Reader
 from .report import ImportReport, Issue
@@ -180,6 +181,7 @@ class PlaceImporter:
         except ValueError:
             self.report.reject(record, "latitude", f"{lat}, {lon}", "coordonnées illisibles")
             return False
+        lon, lat = snap(lon, lat)
         if abs(lat) < 1e-6 and abs(lon) < 1e-6:
             self.report.reject(record, "latitude", "0, 0", "coordonnées à 0/0")
             return False
@@ -288,7 +290,7 @@ class PlaceImporter:
                         f"code postal de plusieurs communes : {commune} retenue (la plus peuplée)",
                     )
             if commune and territory.communes[commune]["point"]:
-                values["location"] = territory.communes[commune]["point"]
+                values["location"] = snap(*territory.communes[commune]["point"])
                 values["location_precision"] = Place.Precision.COMMUNE
                 self.report.warn(
                     record,

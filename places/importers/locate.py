@@ -30,6 +30,16 @@ FRANCE_BOXES = {
 CENTRE_OF_FRANCE = (1.85, 46.62)
 
 
+# Stored positions have 6 decimals (about 0.1 m): every output then prints the same digits.
+POSITION_DECIMALS = 6
+
+
+def snap(lon: float, lat: float) -> tuple[float, float]:
+    """(lon, lat) rounded as Python rounds (the exact binary value decides a tie; PostgreSQL's
+    ``round(x::numeric, 6)`` reads 15 digits first and may round the other way)."""
+    return round(lon, POSITION_DECIMALS), round(lat, POSITION_DECIMALS)
+
+
 def in_france(lon: float, lat: float) -> bool:
     return any(a <= lon <= c and b <= lat <= d for a, b, c, d in FRANCE_BOXES.values())
 

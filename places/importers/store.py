@@ -44,10 +44,11 @@ def copy_insert(places: list[Place]):
 
 def comparable(values: dict) -> tuple:
     """What decides "unchanged": the data fields and the point (from the database row's lon/lat
-    or the candidate's ``location`` tuple)."""
+    or the candidate's ``location`` tuple). Both are snapped to 6 decimals, so they are compared
+    exactly: a row stored before snapping differs, and is snapped by the next import."""
     location = values["location"] if "location" in values else None
     if "lon" in values and values["lon"] is not None:
         location = (values["lon"], values["lat"])
     if location is not None:
-        location = (round(location[0], 7), round(location[1], 7))
+        location = tuple(location)
     return (location, *(values[name] for name in DATA_FIELDS))
