@@ -14,8 +14,8 @@ import unicodedata
 
 from django.apps import apps
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance, PointOnSurface
-from django.db import models
-from django.db.models import Count, Exists, FloatField, OuterRef, Q, Subquery
+from django.db import connection, models
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Subquery
 from django.utils import timezone
 
 MEDIATOR_ROLE_VALUES = ["mediateur", "conseiller_numerique"]
@@ -161,24 +161,59 @@ class ActorQuerySet(models.QuerySet):
         return self.alive().filter(pk__in=memberships.values("member"))
 
 
-def places_in_network(code: str):
-    """Who counts in "N Lieux d'inclusion numérique": not deleted, in the département, and
-    visible or with at least one active mediator."""
+def _network_links(codes=None):
+    """(actor, département) pairs of the network rule: a validated, living actor with a current
+    place of activity or job there (``ActorQuerySet.in_network``), each pair once (UNION)."""
+    validated = _model("Actor").objects.validated().values("pk")
+    pairs = []
+    for links in (_current_activities(), _current_employments()):
+        links = links.filter(actor__in=validated)
+        if codes is not None:
+            links = links.filter(place__departement_code__in=codes)
+        pairs.append(
+            links.order_by().values(member=F("actor"), departement=F("place__departement_code"))
+        )
+    return pairs[0].union(pairs[1])
+
+
+def _places_in_network(codes=None):
     Place = apps.get_model("places", "Place")
     mediators = _model("Actor").objects.active_mediators()
     with_mediator = _current_activities().filter(place=OuterRef("pk"), actor__in=mediators)
-    return (
-        Place.objects.alive()
-        .in_departement(code)
-        .filter(Q(is_visible=True) | Exists(with_mediator))
+    places = Place.objects.alive().exclude(departement_code="")
+    if codes is not None:
+        places = places.filter(departement_code__in=codes)
+    return places.filter(Q(is_visible=True) | Exists(with_mediator))
+
+
+def places_in_network(code: str):
+    """Who counts in "N Lieux d'inclusion numérique": not deleted, in the département, and
+    visible or with at least one active mediator."""
+    return _places_in_network([code])
+
+
+def network_counts_by_departement(codes=None) -> dict[str, dict[str, int]]:
+    """``{code: {"actors": n, "places": m}}`` for the départements ``codes`` (all when None), in
+    two grouped queries whatever their number; a département with nobody is absent."""
+    links_sql, params = _network_links(codes).query.sql_with_params()
+    counts: dict[str, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        # each (actor, département) pair once: counting the pairs counts the actors
+        cursor.execute(
+            f"SELECT links.departement, COUNT(*) FROM ({links_sql}) links GROUP BY 1", params
+        )
+        for code, actors in cursor.fetchall():
+            counts[code] = {"actors": actors, "places": 0}
+    places = (
+        _places_in_network(codes).order_by().values_list("departement_code").annotate(n=Count("pk"))
     )
+    for code, number in places:
+        counts.setdefault(code, {"actors": 0, "places": 0})["places"] = number
+    return counts
 
 
 def network_counts(code: str) -> dict[str, int]:
-    return {
-        "actors": _model("Actor").objects.in_network(code).count(),
-        "places": places_in_network(code).count(),
-    }
+    return network_counts_by_departement([code]).get(code, {"actors": 0, "places": 0})
 
 
 def territory_places(coordinator):

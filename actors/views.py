@@ -12,7 +12,7 @@ from places.models import Place
 from . import permissions
 from .forms import DirectoryFilterForm
 from .models import Activity, Actor, Invitation, TeamMembership
-from .querysets import current_q, network_counts
+from .querysets import current_q, network_counts, network_counts_by_departement
 
 PAGE_SIZE = 20
 
@@ -31,7 +31,9 @@ def network_picker(request):
         if departements.filter(code=chosen).exists():
             return redirect("actors:network", chosen)
         messages.error(request, "Choisissez un département de la liste.")
-    rows = [(departement, network_counts(departement.code)) for departement in departements]
+    counts = network_counts_by_departement([departement.code for departement in departements])
+    nobody = {"actors": 0, "places": 0}
+    rows = [(departement, counts.get(departement.code, nobody)) for departement in departements]
     coordinator = permissions.coordinator_of(request.user)
     mine = coordinator.territory_departements.first() if coordinator else None
     return render(
