@@ -1,14 +1,10 @@
 from django.urls import path
 
-from . import exports, views
+from . import views
 
 app_name = "ogc"
 
 urlpatterns = [
-    path(
-        "api/v1/export/lieux.geojson", exports.PlacesGeoJSONExport.as_view(), name="export-geojson"
-    ),
-    path("api/v1/export/lieux.csv", exports.PlacesCSVExport.as_view(), name="export-csv"),
     path("ogc/", views.landing, name="landing"),
     path("ogc/conformance", views.conformance, name="conformance"),
     path("ogc/api", views.openapi, name="openapi"),

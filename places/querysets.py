@@ -26,7 +26,7 @@ class AsGeometry(models.Func):
 
 
 # The standard's list fields a search may filter on, with their allowed values.
-LIST_FIELDS = standard.VALUE_LISTS
+LIST_FIELDS = {**standard.VALUE_LISTS, "typologie": tuple(sorted(standard.TYPOLOGIES))}
 
 
 class PlaceQuerySet(models.QuerySet):

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET
 from geo_directory.territories.models import Commune, Departement
 
 from . import maps, standard
-from .api.features import STANDARD_FIELDS
 from .filters import CONTROL_RE, DEPARTEMENT_RE
 from .forms import (
     DEFAULT_RADIUS_KM,
@@ -33,6 +32,7 @@ from .forms import (
 )
 from .models import Place
 from .opening_hours import readable_week, today_hours
+from .standard import MODEL_FIELDS as STANDARD_FIELDS
 
 STALE_AFTER = timedelta(days=365)
 

@@ -6,12 +6,12 @@ and ``Last-Modified``; a revalidation answers 304) and has PostGIS write the pag
 
 from __future__ import annotations
 
-import hashlib
 import json
 
-from django.http import Http404, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.db.models import F
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.http import http_date, parse_http_date_safe, urlencode
+from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotAcceptable, NotFound, ValidationError
@@ -19,8 +19,9 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
 from geo_directory import cache as response_cache
+from geo_directory import conditional
 from geo_directory.cache import directory_version
-from geo_directory.geojson import MEDIA_TYPE
+from geo_directory.geojson import MEDIA_TYPE, collection_text
 
 from ..exporters import standard_csv_chunks
 from ..filters import (
@@ -32,9 +33,8 @@ from ..filters import (
     InvalidParameters,
     PlaceFilter,
 )
-from ..models import Place
+from ..layer import PLACES, PLACES_WRITER
 from ..querysets import LIST_FIELDS
-from .features import features_page
 
 
 class GeoJSONRenderer(BaseRenderer):
@@ -143,25 +143,6 @@ def invalid(errors: dict[str, str]) -> ValidationError:
     return ValidationError({name: [reason] for name, reason in errors.items()})
 
 
-def not_modified(request, etag: str, last_modified) -> bool:
-    """If-None-Match (weak comparison: GZipMiddleware turns our ETag into W/"…" on compressed
-    answers, and clients send it back so), else If-Modified-Since."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-        return etag in tags or if_none_match.strip() == "*"
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    return bool(since and last_modified and int(last_modified.timestamp()) <= since)
-
-
-def with_validators(response, etag: str, last_modified):
-    response["ETag"] = etag
-    if last_modified:
-        response["Last-Modified"] = http_date(last_modified.timestamp())
-    response["Cache-Control"] = "public, max-age=0, must-revalidate"
-    return response
-
-
 class GeoJSONAPIView(APIView):
     """Errors are plain JSON (``application/json``), whatever the negotiated GeoJSON type."""
 
@@ -211,59 +192,50 @@ class PlaceListView(GeoJSONAPIView):
             response["Content-Disposition"] = 'attachment; filename="lieux.csv"'
             return response
         version = directory_version()
-        if search.open_now:
-            etag, last, text = self.page(request, search, version)
-        else:
-            # Kept per directory version (any write to places bumps it) and absolute URL (the
-            # links name the host): a repeated query costs one tiny query.
-            parts = (version, request.build_absolute_uri(), request.accepted_media_type)
-            (etag, last, text), _ = response_cache.get_or_build(
-                "places-geojson", parts, lambda: self.page(request, search, version), shared=False
-            )
-        if not_modified(request, etag, last):
-            return with_validators(HttpResponseNotModified(), etag, last)
-        response = HttpResponse(text, content_type=request.accepted_media_type or MEDIA_TYPE)
-        return with_validators(response, etag, last)
+        media_type = request.accepted_renderer.media_type
+        # "Open now" changes with the clock, not with a write: the ETag says which minute the
+        # answer is for, and no Last-Modified date can vouch for it.
+        minute = timezone.now().strftime("%Y%m%d%H%M") if search.open_now else ""
+        etag = conditional.etag_for("lieux", version, request.get_full_path(), media_type, minute)
+
+        def build():
+            if search.open_now:
+                text = self.page(request, search)
+            else:
+                # Kept per directory version and absolute URL (the links name the host).
+                text, _ = response_cache.get_or_build(
+                    "places-geojson",
+                    (etag, request.build_absolute_uri()),
+                    lambda: self.page(request, search),
+                    shared=False,
+                )
+            return HttpResponse(text, content_type=media_type)
+
+        return conditional.respond(request, etag, None if minute else version[1], build)
 
     @staticmethod
     def queryset(search: PlaceFilter):
-        return search.apply(Place.objects.public().located())
+        return search.apply(PLACES.rows())
 
-    def page(self, request, search: PlaceFilter, version) -> tuple[str, object, str]:
-        """(ETag, Last-Modified date or None, FeatureCollection text) of the requested page.
-
-        The validators follow the directory's version too: a bulk update or an import may leave
-        ``updated_at`` as it was, and a client must not be told "not modified" then."""
+    def page(self, request, search: PlaceFilter) -> str:
+        """The FeatureCollection text of the requested page: the layer's Features."""
         start = (search.page - 1) * search.page_size
-        matched, last, features = features_page(
-            self.queryset(search),
-            start,
-            start + search.page_size,
-            with_distance=search.near is not None,
+        queryset = self.queryset(search)
+        nearby = search.near is not None
+        page = queryset.values(*(("distance",) if nearby else ()), page_id=F("pk"))
+        matched, features = PLACES_WRITER.page(
+            page[start : start + search.page_size],
+            matched=queryset,
+            extras={"distance_m": "round(page.distance)"} if nearby else None,
         )
-        if search.open_now:
-            # "Open now" changes with the clock, not with a write: the validators say which
-            # minute the answer is for, and no Last-Modified date can vouch for it.
-            etag, last = (
-                self.etag(request, matched, version, timezone.now().strftime("%Y%m%d%H%M")),
-                None,
-            )
-        else:
-            etag = self.etag(request, matched, version)
-            last = max((d for d in (last, version[1]) if d), default=None)
-        head = {
-            "type": "FeatureCollection",
-            "numberMatched": matched,
-            "numberReturned": max(0, min(search.page_size, matched - start)),
-            "links": self.links(request, search, matched),
-        }
-        text = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + features + "]}"
-        return etag, last, text
-
-    @staticmethod
-    def etag(request, matched: int, version, minute: str = "") -> str:
-        key = f"{request.get_full_path()}|{matched}|{version[0]}@{version[1]}|{minute}"
-        return '"' + hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + '"'
+        return collection_text(
+            features,
+            {
+                "numberMatched": matched,
+                "numberReturned": max(0, min(search.page_size, matched - start)),
+                "links": self.links(request, search, matched),
+            },
+        )
 
     @staticmethod
     def links(request, search: PlaceFilter, matched: int) -> list[dict]:
@@ -293,10 +265,18 @@ class PlaceDetailView(GeoJSONAPIView):
         },
     )
     def get(self, request, pk: str):
-        if not pk.isdigit() or len(pk) > 18:
+        if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
             raise NotFound("Lieu inconnu : l'identifiant est un nombre entier.")
-        queryset = Place.objects.public().filter(pk=int(pk))
-        matched, _last, feature = features_page(queryset, 0, 1)
-        if not matched:
+        version = directory_version()
+        media_type = request.accepted_renderer.media_type
+        etag = conditional.etag_for("lieu", version, int(pk), media_type)
+        page = PLACES.rows().filter(pk=int(pk)).values(page_id=F("pk"))
+        exists = page.exists()
+        if not exists:
             raise NotFound("Lieu inconnu ou non public.")
-        return HttpResponse(feature, content_type=request.accepted_media_type or MEDIA_TYPE)
+
+        def build():
+            _matched, feature = PLACES_WRITER.page(page)
+            return HttpResponse(feature, content_type=media_type)
+
+        return conditional.respond(request, etag, version[1], build)

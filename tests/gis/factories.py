@@ -2,6 +2,7 @@
 
 from django.contrib.gis.geos import Point
 
+from geo_directory.territories.models import Commune
 from places.models import Place
 from tests.towns import TOWNS
 
@@ -25,7 +26,10 @@ def make_place(town: str, nom: str | None = None, **fields) -> Place:
         "services": ["Aide aux démarches administratives"],
         "typologie": ["TIERS_LIEUX"],
         "frais_a_charge": ["Gratuit"],
-        "commune_actuelle_id": None,
+        # As the importer does: the commune whose polygon holds the point.
+        "commune_actuelle_id": code_insee
+        if Commune.objects.filter(pk=code_insee).exists()
+        else None,
     }
     values.update(fields)
     return Place.objects.create(**values)

@@ -6,8 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db.models import F, Value
-from django.db.models.functions import Concat
+from django.db.models import F
 
 from coverage.models import CommuneCoverage
 from geo_directory import cache as response_cache
@@ -40,26 +39,14 @@ def cache_spy(monkeypatch):
 
 
 def reference_places(query: str) -> dict:
-    """The same page written by the generic ``geo_directory.geojson.feature_collection``."""
+    """The same page written by the layer's reference serializer (drf-gis)."""
     from django.http import QueryDict
 
+    from places.layer import PLACES
+
     search = PlaceFilter.from_query(QueryDict(query))
-    queryset = search.apply(Place.objects.public().located())[: search.page_size]
-    return json.loads(
-        feature_collection(
-            queryset,
-            geometry="location",
-            properties={
-                "id": Concat("import_source", Value(":"), "source_id"),
-                "nom": "nom",
-                "commune": "commune",
-                "code_insee": "code_insee",
-                "adresse": "adresse",
-                "services": "services",
-                "location_precision": "location_precision",
-            },
-        )
-    )
+    queryset = search.apply(PLACES.serializer_instances(PLACES.rows()))[: search.page_size]
+    return json.loads(json.dumps({"features": PLACES.serialize(queryset)}))
 
 
 @pytest.mark.parametrize("url", [DIGNE_BBOX, NEAR_DIGNE])

@@ -3,11 +3,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from places.exporters import FORMATS
-from places.models import Place
+from places.layer import PLACES
 
 
 class Command(BaseCommand):
-    help = "Exporte les lieux (standard v1.0.2 en CSV ou JSON, ou GeoJSON) ; sortie ou --output."
+    help = "Exporte les lieux publiés (standard v1.0.2 CSV ou JSON, GeoJSON) ; sortie ou --output."
 
     def add_arguments(self, parser):
         parser.add_argument("--format", default="standard-csv", choices=list(FORMATS))
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, help="fichier à écrire (sinon la sortie)")
 
     def handle(self, *args, **options):
-        places = Place.objects.alive()
+        places = PLACES.rows()  # what every door publishes
         code = options["departement"]
         if code is not None:
             code = code.strip().upper()
