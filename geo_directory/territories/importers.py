@@ -2,18 +2,21 @@
 
 The polygons date from 2018 and the codes from 2026: a polygon whose code is now a commune
 déléguée (or an arrondissement, or a former code) is merged into its current commune, which gets
-the union of its own polygon and those of its parts. Invalid geometries are repaired (MakeValid).
+the union of its own polygon and those of its parts. Invalid geometries are repaired (MakeValid);
+a coordinate outside WGS84 (or NaN) refuses the whole import, naming the file, feature and value.
 Everything runs in one transaction: a failure leaves the database as it was.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection, transaction
@@ -105,11 +108,13 @@ def to_multipolygon(geometry: dict, label: str) -> tuple[MultiPolygon, bool]:
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
         raise DataFileError(f"{label}: géométrie {kind!s} au lieu d'un Polygon ou MultiPolygon")
     try:
-        geom = shape(geometry)
+        with np.errstate(invalid="ignore"):  # NaN is reported below, by check_wgs84
+            geom = shape(geometry)
     except (ValueError, TypeError, AttributeError, IndexError) as exc:
         raise DataFileError(f"{label}: coordonnées illisibles ({exc})") from exc
     if geom.is_empty:
         raise DataFileError(f"{label}: géométrie vide")
+    check_wgs84(geom, label)
     repaired = False
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
@@ -118,6 +123,35 @@ def to_multipolygon(geometry: dict, label: str) -> tuple[MultiPolygon, bool]:
     if not polygons:
         raise DataFileError(f"{label}: géométrie invalide, irréparable en polygone")
     return MultiPolygon(polygons), repaired
+
+
+def _number(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return str(int(value)) if value.is_integer() else repr(float(value))
+
+
+def check_wgs84(geom, label: str):
+    """DataFileError naming the first vertex outside WGS84 (longitude [-180, 180], latitude
+    [-90, 90], NaN or infinite): such a polygon breaks every map and tile drawn from it."""
+    coords = shapely.get_coordinates(geom)
+    bad = ~(
+        np.isfinite(coords).all(axis=1)
+        & (np.abs(coords[:, 0]) <= 180)
+        & (np.abs(coords[:, 1]) <= 90)
+    )
+    if not bad.any():
+        return
+    index = int(np.argmax(bad))
+    lon, lat = (float(v) for v in coords[index])
+    field_name, value = (
+        ("longitude", lon) if not (math.isfinite(lon) and abs(lon) <= 180) else ("latitude", lat)
+    )
+    raise DataFileError(
+        f"{label}: coordonnée hors de WGS84 : {field_name} {_number(value)} (sommet {index},"
+        f" [{_number(lon)}, {_number(lat)}]) ; attendu longitude dans [-180, 180] et latitude"
+        f" dans [-90, 90], en degrés ({int(bad.sum())} sommet(s) hors limites)"
+    )
 
 
 def union_multipolygon(parts: list[MultiPolygon]) -> MultiPolygon:
@@ -236,7 +270,8 @@ class TerritoryImporter:
                 code = str(props.get("code") or "").strip()
                 if not code:
                     raise DataFileError(f"{path.name}, entité {index}: propriété « code » absente")
-                geom, _ = to_multipolygon(feature.get("geometry"), f"{path.name} ({code})")
+                label = f"{path.name}, entité {index} (code {code})"
+                geom, _ = to_multipolygon(feature.get("geometry"), label)
                 outlines[code] = (props.get("nom") or code, geom)
         return outlines
 

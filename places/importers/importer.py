@@ -9,6 +9,7 @@ written in one transaction; ``dry_run`` rolls it back.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 from geo_directory.progress import progress
 from geo_directory.territories.models import CommuneAlias
 
-from ..cleaning import departement_from_codes
+from ..cleaning import departement_from_codes, text
 from ..models import Place
 from .clean_record import clean_record
 from .locate import (
@@ -176,11 +177,23 @@ class PlaceImporter:
         if lat in (None, "") or lon in (None, ""):
             return None
         try:
-            lat = float(str(lat).replace(",", "."))
-            lon = float(str(lon).replace(",", "."))
+            lat = float(str(lat).replace(",", ".")) if not isinstance(lat, bool) else None
+            lon = float(str(lon).replace(",", ".")) if not isinstance(lon, bool) else None
         except ValueError:
-            self.report.reject(record, "latitude", f"{lat}, {lon}", "coordonnées illisibles")
+            lat = lon = None
+        if lat is None or lon is None:
+            raw = f"{record.data.get('latitude')}, {record.data.get('longitude')}"
+            self.report.reject(record, "latitude", raw, "coordonnées illisibles")
             return False
+        for name, value, bound in (("latitude", lat, 90), ("longitude", lon, 180)):
+            if not math.isfinite(value) or abs(value) > bound:
+                reason = (
+                    f"{name} hors de [-{bound}, {bound}] degrés (WGS84)"
+                    if math.isfinite(value)
+                    else f"{name} qui n'est pas un nombre (NaN ou infini)"
+                )
+                self.report.reject(record, name, text(record.data.get(name)), reason)
+                return False
         lon, lat = snap(lon, lat)
         if abs(lat) < 1e-6 and abs(lon) < 1e-6:
             self.report.reject(record, "latitude", "0, 0", "coordonnées à 0/0")
