@@ -10,7 +10,6 @@ import hashlib
 from datetime import datetime
 
 from django.db.models import F
-from django.db.models.functions import Round
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
@@ -21,10 +20,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geo_directory import cache as response_cache
-from geo_directory.geojson import MEDIA_TYPE, ForcePolygonCCW, feature_collection
+from geo_directory.geojson import MEDIA_TYPE, collection_text
+from geo_directory.renderers import GeoJSONAPIView
 from geo_directory.territories.models import Departement
 
 from . import reports, services
+from .layer import COMMUNES, COMMUNES_WRITER
 from .models import CommuneCoverage
 from .params import CommuneListParams, CoverageParams
 
@@ -88,7 +89,7 @@ def _params(serializer_class, request):
 CACHE_NAMESPACE = "communes-geojson"
 
 
-class CommuneCoverageList(APIView):
+class CommuneCoverageList(GeoJSONAPIView):
     @extend_schema(
         operation_id="communes_couverture_list",
         summary="Couverture des communes (GeoJSON)",
@@ -124,32 +125,17 @@ class CommuneCoverageList(APIView):
         return HttpResponse(body, content_type=MEDIA_TYPE)
 
     def _body(self, params) -> str:
-        threshold_m = params["threshold_km"] * 1000
-        queryset = (
-            CommuneCoverage.objects.for_basis(params["basis"])
-            .in_departement(params.get("departement"))
-            .with_covered(threshold_m)
-            .with_ifn()
-            .order_by("commune_id")
-        )
+        """The layer's Features (``coverage.layer``), as OGC and the tiles publish them."""
+        options = {"basis": params["basis"], "threshold_km": params["threshold_km"]}
+        queryset = COMMUNES.rows(**options)
+        if params.get("departement"):
+            queryset = queryset.filter(departement_id=params["departement"])
         if params["covered"] is not None:
             queryset = queryset.filter(is_covered=params["covered"])
-        return feature_collection(
-            queryset,
-            geometry=ForcePolygonCCW(F("commune__shape__geom")),
-            id_field="commune_id",
-            precision=5,
-            properties={
-                "code_insee": "commune_id",
-                "nom": "commune__nom",
-                "population": "commune__population",
-                "distance_m": Round("distance_m", 1),
-                "nearest_place_id": "nearest_place_id",
-                "has_place_inside": "has_place_inside",
-                "covered": "is_covered",
-                "ifn": Round("ifn", 2),
-            },
+        _matched, features = COMMUNES_WRITER.page(
+            queryset.values(page_id=F("code")), options=options
         )
+        return collection_text(features)
 
 
 class DepartementSummaryList(APIView):

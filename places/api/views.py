@@ -16,12 +16,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotAcceptable, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer
-from rest_framework.views import APIView
 
 from geo_directory import cache as response_cache
 from geo_directory import conditional
 from geo_directory.cache import directory_version
 from geo_directory.geojson import MEDIA_TYPE, collection_text
+from geo_directory.renderers import GeoJSONAPIView, GeoJSONRenderer, JSONAliasRenderer
 
 from ..exporters import standard_csv_chunks
 from ..filters import (
@@ -35,22 +35,6 @@ from ..filters import (
 )
 from ..layer import PLACES, PLACES_WRITER
 from ..querysets import LIST_FIELDS
-
-
-class GeoJSONRenderer(BaseRenderer):
-    """The views hand over finished GeoJSON text; this renderer only names the media type."""
-
-    media_type = MEDIA_TYPE
-    format = "geojson"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return json.dumps(data, ensure_ascii=False).encode()
-
-
-class JSONAliasRenderer(GeoJSONRenderer):
-    media_type = "application/json"
-    format = "json"
 
 
 class StandardCSVRenderer(BaseRenderer):
@@ -141,18 +125,6 @@ LIST_PARAMETERS = [
 
 def invalid(errors: dict[str, str]) -> ValidationError:
     return ValidationError({name: [reason] for name, reason in errors.items()})
-
-
-class GeoJSONAPIView(APIView):
-    """Errors are plain JSON (``application/json``), whatever the negotiated GeoJSON type."""
-
-    renderer_classes = [GeoJSONRenderer, JSONAliasRenderer]
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer = JSONAliasRenderer()
-        self.request.accepted_media_type = JSONAliasRenderer.media_type
-        return response
 
 
 class PlaceListView(GeoJSONAPIView):

@@ -28,14 +28,18 @@ def test_communes_of_04_are_an_rfc7946_feature_collection(client):
     assert body["type"] == "FeatureCollection" and "crs" not in body
     assert len(body["features"]) == 198
     feature = next(f for f in body["features"] if f["id"] == "04070")
-    assert set(feature["properties"]) == {
+    assert set(feature["properties"]) == {  # the communes layer, as OGC and the tiles publish it
         "code_insee",
         "nom",
+        "departement",
+        "region",
         "population",
         "distance_m",
         "nearest_place_id",
         "has_place_inside",
         "covered",
+        "threshold_km",
+        "basis",
         "ifn",
     }
     assert feature["properties"]["nom"] == "Digne-les-Bains"

@@ -1,0 +1,39 @@
+"""The API's GeoJSON doors: ``application/geo+json`` served, ``application/json`` accepted as an
+alias, and errors always as plain JSON.
+
+Views hand over finished GeoJSON text (the layers' writers); these renderers name the media
+type for content negotiation and render only error bodies.
+"""
+
+import json
+
+from rest_framework.renderers import BaseRenderer
+from rest_framework.views import APIView
+
+from .geojson import MEDIA_TYPE
+
+
+class GeoJSONRenderer(BaseRenderer):
+    media_type = MEDIA_TYPE
+    format = "geojson"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+class JSONAliasRenderer(GeoJSONRenderer):
+    media_type = "application/json"
+    format = "json"
+
+
+class GeoJSONAPIView(APIView):
+    """Errors are plain JSON (``application/json``), whatever the negotiated GeoJSON type."""
+
+    renderer_classes = [GeoJSONRenderer, JSONAliasRenderer]
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONAliasRenderer()
+        self.request.accepted_media_type = JSONAliasRenderer.media_type
+        return response
