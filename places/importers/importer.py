@@ -71,6 +71,7 @@ class PlaceImporter:
         try:
             records = self.reader.records()
             self.report.read = len(records)
+            records = self.screen(records)
             records = self.unique_ids(records)
             territory = Territory()
             candidates = []
@@ -97,6 +98,16 @@ class PlaceImporter:
         return self.report
 
     # -- reading -----------------------------------------------------------------------------
+
+    def screen(self, records: list[RawRecord]) -> list[RawRecord]:
+        """Rows the reader found damaged (a short CSV row) are rejected before anything else."""
+        kept = []
+        for record in records:
+            if record.problem:
+                self.report.reject(record, *record.problem)
+            else:
+                kept.append(record)
+        return kept
 
     def unique_ids(self, records: list[RawRecord]) -> list[RawRecord]:
         """Ids must be unique in a file. When producers of one file reuse an id (data·inclusion:

@@ -29,6 +29,14 @@ class RawRecord:
     source_id: str
     data: dict
     notes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, value, note)
+    problem: tuple[str, str, str] | None = None  # (field, value, reason): the row is rejected
+
+
+@dataclass
+class CSVRow:
+    line: int  # the line where the record starts
+    values: dict
+    problem: tuple[str, str, str] | None = None  # (field, value, reason) for a short row
 
 
 class Reader:
@@ -44,32 +52,59 @@ class Reader:
 # -- the national standard v1.0.2 -------------------------------------------------------------
 
 
-def standard_record(line: int, row: dict, separators: str = "|") -> RawRecord:
+def standard_record(line: int, row: dict, separators: str = "|", problem=None) -> RawRecord:
     data = {name: row.get(name) for name in SCALAR_FIELDS}
     for name in MULTI_FIELDS:
         data[name] = split_multi(row.get(name), separators)
-    return RawRecord(line=line, source_id=text(row.get("id")), data=data)
+    return RawRecord(line=line, source_id=text(row.get("id")), data=data, problem=problem)
 
 
-def read_csv_rows(path: Path) -> list[tuple[int, dict]]:
-    """(first line of the record, row) for each data row; a real parser (quoted newlines)."""
+CSV_ERRORS = {  # the csv module's strict errors, in French
+    "unexpected end of data": "guillemet ouvert jamais refermé avant la fin du fichier"
+    " (fichier tronqué ?)",
+}
+
+
+def read_csv_rows(path: Path) -> list[CSVRow]:
+    """Each data row with the line where it starts; a real parser (quoted newlines), strict:
+    an unterminated quoted field (a file cut inside it) or a stray quote refuses the file, naming
+    the line; a row with fewer fields than the header (a file cut inside a value) comes with its
+    problem, and is rejected by the importer."""
+    start = 2
     try:
         with open_text(path) as handle:
             sample = handle.readline()
             handle.seek(0)
             delimiter = ";" if sample.count(";") > sample.count(",") else ","
-            reader = csv.DictReader(handle, delimiter=delimiter)
-            rows, start = [], 2
+            reader = csv.DictReader(handle, delimiter=delimiter, strict=True)
+            rows = []
             for row in reader:
                 if None in row:
                     raise DataFileError(
                         f"{path}: ligne {start} : plus de colonnes que l'en-tête ({delimiter!r})"
                     )
-                rows.append((start, row))
+                rows.append(CSVRow(start, row, short_row(row, reader.fieldnames)))
                 start = reader.line_num + 1
             return rows
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
+        reason = CSV_ERRORS.get(str(exc), f"CSV mal formé ({exc})")
+        raise DataFileError(f"{path}: ligne {start} : {reason}") from exc
+    except UnicodeDecodeError as exc:
         raise DataFileError(f"{path}: CSV illisible ({exc})") from exc
+
+
+def short_row(row: dict, header: list[str]) -> tuple[str, str, str] | None:
+    """(last field read, its value, reason) when the row stops before the header's end."""
+    present = [name for name in header if row.get(name) is not None]
+    if len(present) == len(header):
+        return None
+    last = present[-1] if present else header[0]
+    return (
+        last,
+        row.get(last) or "",
+        f"ligne incomplète : {len(present)} champs sur {len(header)}, rien après « {last} »"
+        " (fichier tronqué ?) : la dernière valeur peut être coupée",
+    )
 
 
 class StandardCSVReader(Reader):
@@ -77,9 +112,9 @@ class StandardCSVReader(Reader):
 
     def records(self):
         rows = read_csv_rows(self.path)
-        if rows and "nom" not in rows[0][1]:
+        if rows and "nom" not in rows[0].values:
             raise DataFileError(f"{self.path}: colonne « nom » absente : pas un CSV du standard")
-        return [standard_record(line, row) for line, row in rows]
+        return [standard_record(r.line, r.values, problem=r.problem) for r in rows]
 
 
 def json_array(path: Path) -> list[dict]:
@@ -224,7 +259,8 @@ class FranceServicesCSVReader(Reader):
 
     def records(self):
         records = []
-        for line, row in read_csv_rows(self.path):
+        for csv_row in read_csv_rows(self.path):
+            line, row = csv_row.line, csv_row.values
             if "lib_fs" not in row:
                 raise DataFileError(f"{self.path}: colonne « lib_fs » absente")
             data = {name: "" for name in SCALAR_FIELDS} | {name: [] for name in MULTI_FIELDS}
@@ -248,7 +284,9 @@ class FranceServicesCSVReader(Reader):
                 dispositif_programmes_nationaux=["France Services"],
                 itinerance=["Itinérant" if text(row.get("itinerance")) == "Oui" else "Fixe"],
             )
-            record = RawRecord(line=line, source_id=text(row.get("id_fs")), data=data)
+            record = RawRecord(
+                line=line, source_id=text(row.get("id_fs")), data=data, problem=csv_row.problem
+            )
             if unreadable:
                 record.notes.append(("horaires", unreadable, "horaires illisibles : ignorés"))
             records.append(record)

@@ -4,10 +4,11 @@ Each is rejected or refused with its line (and field), never a traceback, never 
 """
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from places.models import Place
 
-from .helpers import issues, run_import, write_json, write_standard_csv
+from .helpers import FIXTURES, issues, run_import, write_json, write_standard_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +68,59 @@ def test_json_coordinates_of_the_wrong_type_are_rejected(tmp_path):
     ]
     assert places("essai-coord") == {"sisteron-1"}
     assert not issues(report.rejected, source_id="sisteron-1")
+
+
+# -- truncated CSV -------------------------------------------------------------------------------
+
+FRANCE_SERVICES = FIXTURES / "france-services-2022-12.csv"
+
+
+def france_services_lines(*ids):
+    lines = FRANCE_SERVICES.read_text(encoding="utf-8").splitlines(keepends=True)
+    return [lines[0]] + [line for line in lines[1:] if line.split(",")[0] in ids]
+
+
+def test_a_csv_cut_inside_a_number_rejects_the_cut_row_and_keeps_the_others(tmp_path):
+    header, banon, barcelonnette, forcalquier = france_services_lines("568", "573", "574")
+    cut = forcalquier[: forcalquier.index("5.776292") + len("5.77")]  # no newline at the end
+    path = tmp_path / "france-services.csv"
+    path.write_text(header + banon + barcelonnette + cut, encoding="utf-8")
+    report = run_import(path, "essai-tronque")
+    [rejected] = report.rejected
+    assert (rejected.line, rejected.source_id, rejected.field, rejected.value) == (
+        4,
+        "574",
+        "longitude",
+        "5.77",
+    )
+    assert "ligne incomplète : 10 champs sur 23" in rejected.reason
+    assert places("essai-tronque") == {"568", "573"}  # Forcalquier is not stored at 5.77
+
+
+def test_a_short_row_inside_a_standard_csv_is_rejected_with_its_line(tmp_path):
+    path = write_standard_csv(
+        tmp_path / "lieux.csv", [SISTERON, {**SISTERON, "id": "court"}, {**SISTERON, "id": "x"}]
+    )
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = ",".join(lines[2].split(",")[:9]) + "\n"  # stops after "latitude"
+    path.write_text("".join(lines), encoding="utf-8")
+    report = run_import(path, "essai-tronque")
+    assert [(i.line, i.source_id, i.field, i.value) for i in report.rejected] == [
+        (3, "court", "latitude", "44.1955")
+    ]
+    assert "9 champs sur 32" in report.rejected[0].reason
+    assert places("essai-tronque") == {"sisteron-1", "x"}
+
+
+def test_a_csv_cut_inside_a_quoted_field_is_refused_naming_the_line(tmp_path):
+    detail = "Ateliers, permanences\net aide aux démarches en ligne"
+    rows = [SISTERON, {**SISTERON, "id": "coupe", "presentation_detail": detail}]
+    path = write_standard_csv(tmp_path / "lieux.csv", rows)
+    content = path.read_text(encoding="utf-8")
+    path.write_text(content[: content.index("aide aux")], encoding="utf-8")
+    with pytest.raises(CommandError) as error:
+        call_command("import_places", str(path), source="essai-tronque", verbosity=0)
+    message = str(error.value)
+    assert "base inchangée" in message and "ligne 3" in message
+    assert "guillemet ouvert jamais refermé" in message
+    assert places("essai-tronque") == set()
