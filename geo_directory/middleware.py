@@ -26,7 +26,7 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
 from django.views.defaults import server_error as django_server_error
 
-from geo_directory import api_errors
+from geo_directory import api_errors, csp
 
 logger = logging.getLogger(__name__)
 
@@ -167,3 +167,27 @@ def invalid_input(request, errors: dict[str, list[str]]) -> HttpResponse:
     response = render(request, "400.html", {"errors": errors}, status=400)
     response["Cache-Control"] = "no-store"
     return response
+
+
+class CSPNonceMiddleware:
+    """Puts the request's CSP nonce where the page says ``csp.nonce_marker()`` (see
+    ``geo_directory/csp.py``). Sits after django-csp's middleware (which then lists the nonce in
+    the header) and before GZip (which compresses the page)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info in csp.inline_style_paths():
+            # Redoc's bundle adds <style> elements as it loads, before it can be given the
+            # nonce: that page alone allows inline styles (its scripts stay nonce-only).
+            response._csp_replace = {"style-src": [csp.SELF, csp.UNSAFE_INLINE]}
+        if response.streaming:
+            return response
+        marker = csp.nonce_marker().encode()
+        if marker in response.content:
+            response.content = response.content.replace(marker, str(request.csp_nonce).encode())
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response

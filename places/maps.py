@@ -9,7 +9,8 @@ Reusable by any app::
     context["map"] = maps.embed(fmap)   # {"header", "html", "script", "name"}
 
 In the template: ``{{ map.header|safe }}`` in ``<head>``, ``{{ map.html|safe }}`` where the map
-goes and ``{{ map.script|safe }}`` (a ``<script>`` element) at the end of ``<body>``.
+goes and ``{{ map.script|safe }}`` (a ``<script>`` element carrying the Content-Security-Policy
+nonce) at the end of ``<body>``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import escape
 from folium.plugins import MarkerCluster
+
+from geo_directory import csp
 
 LEAFLET = "vendor/leaflet-1.9.4/"
 MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3/"
@@ -121,5 +124,6 @@ def embed(fmap: folium.Map) -> dict[str, str]:
         "name": fmap.get_name(),
         "header": "\n".join(links),
         "html": root.html.render(),
-        "script": "<script>\n" + root.script.render() + "\n</script>",
+        # The response's CSP nonce takes the marker's place (geo_directory/csp.py).
+        "script": f'<script nonce="{csp.nonce_marker()}">\n' + root.script.render() + "\n</script>",
     }

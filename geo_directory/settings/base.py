@@ -9,6 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+
+from geo_directory.csp import tile_origin as _tile_origin
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -73,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "axes",
+    "csp",
     "geo_directory",
     "geo_directory.territories",
     "places",
@@ -89,7 +93,10 @@ MIDDLEWARE = [
     # Before CSRF and every view: hostile parameters and path segments are a 400 naming them.
     "geo_directory.middleware.InputValidationMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "geo_directory.compression.GZipExceptRangesMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    # Content-Security-Policy (django-csp), then the request's nonce put in the page (cached too).
+    "csp.middleware.CSPMiddleware",
+    "geo_directory.middleware.CSPNonceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "geo_directory.context_processors.site",
+                "geo_directory.csp.csp_nonce",
             ],
         },
     },
@@ -217,6 +225,30 @@ CACHES = {
         "LOCATION": os.environ.get("MAILLAGE_CACHE_DIR", str(BASE_DIR / ".data" / "cache")),
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
+    },
+}
+
+# Content-Security-Policy (django-csp): scripts and style sheets from the site itself only, inline
+# <script> and <style> elements only with the response's nonce (folium's map scripts included,
+# see places/maps.py and geo_directory/csp.py); no plugin, no framing by other sites. Style
+# *attributes* stay allowed (style-src-attr): Leaflet popups built by folium and the legends'
+# colour swatches use them, and a style attribute cannot run code. Map tiles from MAP_TILES_URL's
+# host (images for Leaflet, fetches for MapLibre); MapLibre starts its workers from a blob: URL.
+_TILES = [origin] if (origin := _tile_origin(MAP_TILES_URL)) else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:", *_TILES],
+        "connect-src": [SELF, *_TILES],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
     },
 }
 
