@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from coverage.params import CoverageParams
 from coverage.services import ensure_fresh
 from geo_directory import cache as response_cache
+from geo_directory import conditional
 from geo_directory.layers import ParameterError
 
 from . import versions
@@ -83,14 +84,16 @@ def tile(request, layer, z, x, y):
     if layer.name == "communes":
         ensure_fresh()  # coverage follows the directory before the version is read
     version = versions.current()
-    etag = versions.etag_for(version, "tile", layer.name, variant, z, x, y)
-    if response := versions.not_modified(request, etag, version):
+    etag = conditional.etag_for("tile", version.number, layer.name, variant, z, x, y)
+
+    def build():
+        data, cached = get_or_render(layer, z, x, y, version.number, variant)
+        # An empty tile costs one cheap query and travels as 204 No Content.
+        response = HttpResponse(data, content_type=MVT_MEDIA_TYPE, status=200 if data else 204)
+        response["X-Tile-Cache"] = "hit" if cached else "miss"
         return response
-    data, cached = get_or_render(layer, z, x, y, version.number, variant)
-    # An empty tile costs one cheap query and travels as 204 No Content.
-    response = HttpResponse(data, content_type=MVT_MEDIA_TYPE, status=200 if data else 204)
-    response["X-Tile-Cache"] = "hit" if cached else "miss"
-    return versions.set_validators(response, etag, version)
+
+    return conditional.respond(request, etag, version.changed_at, build)
 
 
 def tilejson_document(request, layer) -> dict:
@@ -159,11 +162,10 @@ def tilejson(request, layer):
     except ParameterError as error:
         return _bad_parameter(error.name, error.message)
     version = versions.current()
-    etag = versions.etag_for(version, "tilejson", layer.name, variant, request.get_host())
-    if response := versions.not_modified(request, etag, version):
-        return response
-    response = JsonResponse(tilejson_document(request, layer))
-    return versions.set_validators(response, etag, version)
+    etag = conditional.etag_for("tilejson", version.number, layer.name, variant, request.get_host())
+    return conditional.respond(
+        request, etag, version.changed_at, lambda: JsonResponse(tilejson_document(request, layer))
+    )
 
 
 @require_safe
