@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
+from .email_change import claim_invitations
 from .models import Activity, Actor, Employment, Invitation, TeamMembership
 
 
@@ -58,7 +59,7 @@ class ActorAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_validated", "visibility_consent", "is_fictional", DeletedFilter]
     search_fields = ["first_name", "last_name", "email", "search_name", "external_id"]
-    readonly_fields = ["created_at", "updated_at", "deleted_at"]
+    readonly_fields = ["created_at", "updated_at", "deleted_at", "pending_email"]
     autocomplete_fields = ["user"]
     filter_horizontal = ["territory_departements"]
     raw_id_fields = ["territory_communes"]
@@ -66,7 +67,10 @@ class ActorAdmin(admin.ModelAdmin):
     actions = ["validate", "soft_delete"]
     fieldsets = [
         (None, {"fields": ["first_name", "last_name", "roles", "user", "external_id"]}),
-        ("Contact professionnel", {"fields": ["email", "phone", "visibility_consent"]}),
+        (
+            "Contact professionnel",
+            {"fields": ["email", "pending_email", "phone", "visibility_consent"]},
+        ),
         ("Statut", {"fields": ["is_validated", "is_fictional", "deleted_at"]}),
         (
             "Territoire (coordinateurs)",
@@ -74,6 +78,12 @@ class ActorAdmin(admin.ModelAdmin):
         ),
         ("Suivi", {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        """An address set by staff is theirs: the invitations sent to it before come to them."""
+        super().save_model(request, obj, form, change)
+        if "email" in form.changed_data:
+            claim_invitations(obj)
 
     @admin.display(description="rôles")
     def role_list(self, actor):

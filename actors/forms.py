@@ -57,9 +57,20 @@ class InviteForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    """The person's own profile. The e-mail is not saved by the form: a new address waits for
+    its confirmation link (``email_change``), so ``email`` is a plain field the view reads."""
+
+    email = forms.EmailField(
+        label="Courriel professionnel",
+        required=False,
+        error_messages={"invalid": "Saisissez une adresse électronique valide."},
+        help_text="Une nouvelle adresse compte après confirmation par le lien que nous y envoyons.",
+    )
+    field_order = ["first_name", "last_name", "email", "phone", "visibility_consent"]
+
     class Meta:
         model = Actor
-        fields = ["first_name", "last_name", "email", "phone", "visibility_consent"]
+        fields = ["first_name", "last_name", "phone", "visibility_consent"]
         help_texts = {
             "phone": "Format international, par exemple +33492301234.",
             "visibility_consent": (
@@ -67,6 +78,10 @@ class ProfileForm(forms.ModelForm):
                 "professionnelles. Sans cette case, le public ne voit aucune trace de vous."
             ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].initial = self.instance.email
 
 
 class AddActivityForm(forms.Form):

@@ -44,7 +44,17 @@ class Actor(models.Model):
     )
     first_name = models.CharField("prénom", max_length=100)
     last_name = models.CharField("nom", max_length=100)
-    email = models.EmailField("courriel professionnel", blank=True)
+    email = models.EmailField(
+        "courriel professionnel",
+        blank=True,
+        help_text="Adresse confirmée : un changement fait par la personne ne compte qu'après "
+        "confirmation par le lien envoyé à la nouvelle adresse.",
+    )
+    pending_email = models.EmailField(
+        "nouveau courriel en attente de confirmation",
+        blank=True,
+        editable=False,
+    )
     phone = models.CharField(
         "téléphone professionnel", max_length=20, blank=True, validators=[phone_validator]
     )

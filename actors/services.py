@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from geo_directory.spreadsheet import SpreadsheetWriter
@@ -75,7 +75,8 @@ def answer(invitation: Invitation, actor: Actor, *, accept: bool) -> Invitation:
     """The invited person accepts (joins the team from today) or refuses."""
     if invitation.status != Invitation.Status.SENT:
         raise TeamError("Cette invitation a déjà reçu une réponse.")
-    if (actor.email or "").lower() != invitation.email and invitation.actor_id != actor.pk:
+    # bound to the person invited: an e-mail address alone (even one's own) proves nothing
+    if invitation.actor_id != actor.pk or invitation.coordinator_id == actor.pk:
         raise TeamError("Cette invitation ne vous est pas adressée.")
     invitation.actor = actor
     invitation.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.REFUSED
@@ -111,14 +112,11 @@ def send_invitation_email(invitation: Invitation, profile_url: str) -> bool:
 
 
 def pending_invitations_for(actor: Actor):
-    """Invitations waiting for this person's answer (by their e-mail or linked to them)."""
-    addressed = Q(actor=actor)
-    if actor.email:
-        addressed |= Q(email=actor.email.lower())
-    return (
-        Invitation.objects.filter(status=Invitation.Status.SENT)
-        .filter(addressed)
-        .select_related("coordinator")
+    """Invitations waiting for this person's answer: those bound to them (when they were
+    invited, or when they confirmed the address an invitation was sent to), never an e-mail
+    match."""
+    return Invitation.objects.filter(status=Invitation.Status.SENT, actor=actor).select_related(
+        "coordinator"
     )
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path(
         "mon-profil/invitations/<int:pk>/", views_team.answer_invitation, name="answer-invitation"
     ),
+    path("mon-profil/courriel/<str:token>/", views_team.confirm_email, name="confirm-email"),
     path("api/v1/acteurs/", api.ActorList.as_view(), name="api-list"),
     path("api/v1/departements/<str:code>/reseau/", api.NetworkCounts.as_view(), name="api-network"),
 ]

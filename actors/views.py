@@ -94,9 +94,9 @@ def actor_detail(request, pk):
     activities = actor.activities.filter(place__deleted_at__isnull=True).select_related("place")
     coordinator = permissions.coordinator_of(request.user)
     pending = None
-    if coordinator is not None and actor.email:
+    if coordinator is not None:
         pending = Invitation.objects.filter(
-            coordinator=coordinator, email=actor.email.lower(), status=Invitation.Status.SENT
+            coordinator=coordinator, actor=actor, status=Invitation.Status.SENT
         ).first()
     entitled = permissions.can_edit_profile(request.user, actor) or permissions.in_team(
         coordinator, actor

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from geo_directory.territories.models import Departement
 from places.models import Place
 
-from . import permissions, services
+from . import email_change, permissions, services
 from .forms import AddActivityForm, InviteForm, ProfileForm
 from .models import Activity, Actor, Invitation
 from .querysets import mediators_outside_team
@@ -67,21 +67,26 @@ def _back(request, default: str):
 def team(request):
     coordinator = _coordinator(request)
     outside = list(mediators_outside_team(coordinator).with_place_count()[:OUTSIDE_LIMIT])
-    pending_emails = set(
-        coordinator.invitations.filter(status=Invitation.Status.SENT).values_list(
-            "email", flat=True
-        )
-    )
+    invitations = list(coordinator.invitations.order_by("status", "-created_at"))
+    pending_actors = {
+        invitation.actor_id
+        for invitation in invitations
+        if invitation.status == Invitation.Status.SENT and invitation.actor_id
+    }
     for mediator in outside:
-        mediator.invitation_pending = (mediator.email or "").lower() in pending_emails
+        mediator.invitation_pending = mediator.pk in pending_actors
         if mediator.distance_m is not None:
             mediator.distance_km = mediator.distance_m / 1000
+    # the person an address belongs to is named only if this coordinator may see them anyway
+    shown = permissions.visible_actors(request.user).in_bulk(
+        [invitation.actor_id for invitation in invitations if invitation.actor_id]
+    )
+    for invitation in invitations:
+        invitation.shown_actor = shown.get(invitation.actor_id)
     context = {
         "coordinator": coordinator,
         "members": services.team_members(coordinator),
-        "invitations": coordinator.invitations.select_related("actor").order_by(
-            "status", "-created_at"
-        ),
+        "invitations": invitations,
         "outside": outside,
         "outside_limit": OUTSIDE_LIMIT,
         "invite_form": InviteForm(),
@@ -187,7 +192,7 @@ def profile(request):
             raise PermissionDenied("Seule la personne elle-même modifie son profil.")
         if form.is_valid():
             form.save()
-            messages.success(request, "Votre profil est enregistré.")
+            _ask_email_change(request, actor, form.cleaned_data["email"])
             return redirect("actors:profile")
         messages.error(request, "Le profil n'est pas enregistré : corrigez les champs signalés.")
     activities = actor.activities.select_related("place").order_by("end_date", "place__nom")
@@ -202,6 +207,47 @@ def profile(request):
         "invitations": services.pending_invitations_for(actor),
     }
     return render(request, "actors/profile.html", context, status=400 if form.errors else 200)
+
+
+def _ask_email_change(request, actor: Actor, new_email: str) -> None:
+    """A new address waits for its link; the message says so (the form saved the rest)."""
+    token = email_change.request_change(actor, new_email)
+    if token is None:
+        messages.success(request, "Votre profil est enregistré.")
+        return
+    url = request.build_absolute_uri(reverse("actors:confirm-email", args=[token]))
+    if email_change.send_confirmation(actor, url):
+        messages.success(
+            request,
+            f"Votre profil est enregistré. Un lien de confirmation est parti vers "
+            f"{actor.pending_email} : votre courriel ne change qu'une fois ce lien ouvert.",
+        )
+    else:
+        messages.warning(
+            request,
+            f"Votre profil est enregistré, mais le lien de confirmation n'a pas pu partir vers "
+            f"{actor.pending_email} : votre courriel n'a pas changé, réessayez plus tard.",
+        )
+
+
+@login_required
+@friendly_403
+def confirm_email(request, token):
+    """The link sent to a new address: GET shows what will change, POST changes it. Only the
+    account that asked may use it (a link alone proves the mailbox, not the account)."""
+    actor = _my_actor(request)
+    try:
+        if request.method == "POST":
+            email = email_change.confirm(actor, token)
+        else:
+            email = email_change.check(actor, token)
+    except email_change.EmailChangeError as error:
+        context = {"message": str(error)}
+        return render(request, "actors/confirm_email.html", context, status=error.status)
+    if request.method == "POST":
+        messages.success(request, f"Votre courriel est désormais {email}.")
+        return redirect("actors:profile")
+    return render(request, "actors/confirm_email.html", {"email": email, "actor": actor})
 
 
 @login_required
