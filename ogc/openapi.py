@@ -1,18 +1,23 @@
-"""The OpenAPI 3.0 definition of the OGC API (``service-desc``), generated from the collections.
+"""The OpenAPI 3.0 definition of the OGC API (``service-desc``), generated from the layers.
 
-Every collection gets its own ``/items`` path with its property filters, so that clients see
-which filters exist and their types. ``limit`` declares its default (100) and maximum (10,000):
-GDAL's OAPIF driver reads that maximum to choose its page size.
+Every collection gets its own ``/items`` path with its equality filters (the scalar queryables:
+list fields are filtered in CQL2), its own parameters (communes: ``basis``, ``threshold_km``),
+``sortby`` and ``properties`` with the names they accept, so that clients see which filters
+exist and their types. ``limit`` declares its default (100) and maximum (10,000): GDAL's OAPIF
+driver reads that maximum to choose its page size. ``filter-lang`` lists ``cql-text`` too: it
+is how GDAL's OAPIF driver detects that it may send its ``-where`` to the server.
 """
 
 from __future__ import annotations
 
 from django.urls import reverse
+from rest_framework import serializers
 
-from tiles.sources import SOURCES
-
+from . import crs
+from .cql import ALIASES, LANGUAGES
 from .documents import DESCRIPTION, TITLE
-from .params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from .layers import LAYERS, parameter_fields
+from .params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, equality_fields, sortable_fields
 
 SCHEMA_TYPES = {
     "string": {"type": "string"},
@@ -33,7 +38,8 @@ PARAMETERS = {
     "limit": {
         "name": "limit",
         "in": "query",
-        "description": f"Nombre maximal d'objets par page ({DEFAULT_LIMIT} par défaut).",
+        "description": f"Nombre maximal d'objets par page ({DEFAULT_LIMIT} par défaut, "
+        f"{MAX_LIMIT} au plus : une valeur plus grande sert {MAX_LIMIT} objets).",
         "required": False,
         "schema": {
             "type": "integer",
@@ -54,17 +60,30 @@ PARAMETERS = {
     "bbox": {
         "name": "bbox",
         "in": "query",
-        "description": "Rectangle lon_min,lat_min,lon_max,lat_max en WGS84 (CRS84).",
+        "description": "Rectangle lon_min,lat_min,lon_max,lat_max en CRS84 (ou 6 nombres avec "
+        "les hauteurs, ignorées) ; dans un autre système avec bbox-crs, dans l'ordre de ses axes "
+        "(EPSG:4326 : lat_min,lon_min,lat_max,lon_max). lon_min > lon_max : la bbox traverse "
+        "l'antiméridien.",
         "required": False,
-        "schema": {
-            "type": "array",
-            "minItems": 4,
-            "maxItems": 4,
-            "items": {"type": "number", "minimum": -180, "maximum": 180},
-        },
+        "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
         "style": "form",
         "explode": False,
         "example": [5.9, 43.9, 6.5, 44.3],
+    },
+    "bbox-crs": {
+        "name": "bbox-crs",
+        "in": "query",
+        "description": "Système de coordonnées de bbox (CRS84 par défaut).",
+        "required": False,
+        "schema": {"type": "string", "format": "uri", "enum": crs.URIS, "default": crs.CRS84},
+    },
+    "crs": {
+        "name": "crs",
+        "in": "query",
+        "description": "Système de coordonnées de la réponse (CRS84 par défaut ; en-tête "
+        "Content-Crs). EPSG:4326 : latitude puis longitude ; les projections : est, nord.",
+        "required": False,
+        "schema": {"type": "string", "format": "uri", "enum": crs.URIS, "default": crs.CRS84},
     },
     "datetime": {
         "name": "datetime",
@@ -75,6 +94,47 @@ PARAMETERS = {
         "schema": {"type": "string"},
         "example": "2024-01-01/..",
     },
+    "filter": {
+        "name": "filter",
+        "in": "query",
+        "description": "Expression CQL2 sur les propriétés interrogeables (/queryables) et "
+        "geometry : comparaisons, LIKE, BETWEEN, IN, IS NULL, CASEI, ACCENTI, A_CONTAINS et "
+        "les autres opérateurs de listes, S_INTERSECTS et les autres opérateurs spatiaux "
+        "(géométries en CRS84).",
+        "required": False,
+        "schema": {"type": "string"},
+        "example": "code_insee = '04070' AND A_CONTAINS(services, ('Aide aux démarches "
+        "administratives'))",
+    },
+    "filter-lang": {
+        "name": "filter-lang",
+        "in": "query",
+        "description": "Encodage de filter : cql2-text (défaut) ou cql2-json ; cql-text "
+        "(nom du brouillon, envoyé par GDAL) se lit comme cql2-text.",
+        "required": False,
+        "schema": {"type": "string", "enum": [*LANGUAGES, *ALIASES], "default": "cql2-text"},
+    },
+    "filter-crs": {
+        "name": "filter-crs",
+        "in": "query",
+        "description": "Système des géométries de filter : CRS84 seulement.",
+        "required": False,
+        "schema": {"type": "string", "format": "uri", "enum": [crs.CRS84]},
+    },
+    "featureCrs": {
+        "name": "crs",
+        "in": "query",
+        "description": "Système de coordonnées de la réponse (CRS84 par défaut).",
+        "required": False,
+        "schema": {"type": "string", "format": "uri", "enum": crs.URIS, "default": crs.CRS84},
+    },
+}
+
+CONTENT_CRS = {
+    "Content-Crs": {
+        "description": "Système de coordonnées des géométries, entre chevrons.",
+        "schema": {"type": "string"},
+    }
 }
 
 
@@ -101,18 +161,15 @@ def _json_response(description, schema=None, media="application/json"):
     return {"description": description, "content": content}
 
 
-def _feature_schema(source):
-    properties = {
-        f.name: {**SCHEMA_TYPES[f.type], "description": f.description, "nullable": True}
-        for f in source.fields
-    }
-    geometry = "Point" if source.geometry_type == "point" else "MultiPolygon"
+def _feature_schema(layer):
+    properties = {item.name: item.json_schema() for item in layer.fields}
+    geometry = "Point" if layer.geometry_type == "point" else "MultiPolygon"
     return {
         "type": "object",
         "required": ["type", "geometry", "properties"],
         "properties": {
             "type": {"type": "string", "enum": ["Feature"]},
-            "id": {"type": source.id_type},
+            "id": {"type": layer.id_type},
             "geometry": {
                 "type": "object",
                 "nullable": True,
@@ -136,17 +193,81 @@ def _filter_schema(field):
     return schema
 
 
-def _collection_paths(source):
-    feature = {"$ref": f"#/components/schemas/{source.id}Feature"}
+def _drf_schema(field) -> dict:
+    """The schema of a layer parameter declared as a DRF serializer field."""
+    if isinstance(field, serializers.ChoiceField):
+        schema = {"type": "string", "enum": list(field.choices)}
+    elif isinstance(field, serializers.FloatField):
+        schema = {"type": "number"}
+        if field.min_value is not None:
+            schema["minimum"] = field.min_value
+        if field.max_value is not None:
+            schema["maximum"] = field.max_value
+    elif isinstance(field, serializers.BooleanField):
+        schema = {"type": "boolean"}
+    else:
+        schema = {"type": "string"}
+    default = field.default
+    if default is not serializers.empty and default is not None:
+        schema["default"] = str(default) if isinstance(field, serializers.ChoiceField) else default
+    return schema
+
+
+def _layer_parameters(layer):
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": str(field.help_text or f"Paramètre de la couche : {name}."),
+            "schema": _drf_schema(field),
+        }
+        for name, field in parameter_fields(layer).items()
+    ]
+
+
+def _collection_paths(layer):
+    feature = {"$ref": f"#/components/schemas/{layer.id}Feature"}
     filters = [
         {
             "name": f.name,
             "in": "query",
             "required": False,
-            "description": f"Filtre d'égalité : {f.description}",
+            "description": f"Égalité exacte sur la valeur publiée : {f.description}",
             "schema": _filter_schema(f),
         }
-        for f in source.filterable()
+        for f in equality_fields(layer)
+    ]
+    sortable = [f.name for f in sortable_fields(layer)]
+    choices = [
+        {
+            "name": "sortby",
+            "in": "query",
+            "required": False,
+            "description": "Tri : propriétés séparées par des virgules, préfixe - pour l'ordre "
+            "décroissant (+ ou rien : croissant).",
+            "schema": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "pattern": "^[+-]?(" + "|".join(sortable) + ")$",
+                },
+            },
+            "style": "form",
+            "explode": False,
+        },
+        {
+            "name": "properties",
+            "in": "query",
+            "required": False,
+            "description": "Propriétés à renvoyer (séparées par des virgules) ; toutes par défaut.",
+            "schema": {
+                "type": "array",
+                "items": {"type": "string", "enum": [f.name for f in layer.fields]},
+            },
+            "style": "form",
+            "explode": False,
+        },
     ]
     items = {
         "type": "object",
@@ -160,43 +281,64 @@ def _collection_paths(source):
             "timeStamp": {"type": "string", "format": "date-time"},
         },
     }
-    base = f"/collections/{source.id}"
+    base = f"/collections/{layer.id}"
+    features_200 = _json_response("Une page d'objets (GeoJSON).", items, "application/geo+json")
+    features_200["headers"] = CONTENT_CRS
+    feature_200 = _json_response("Un objet (GeoJSON).", feature, "application/geo+json")
+    feature_200["headers"] = CONTENT_CRS
     return {
         base: {
             "get": {
-                "summary": f"Description de la collection {source.id}",
-                "operationId": f"describe_{source.id}",
+                "summary": f"Description de la collection {layer.id}",
+                "operationId": f"describe_{layer.id}",
                 "tags": ["Collections"],
                 "parameters": [_ref("f")],
-                "responses": {"200": _json_response(source.title), **ERRORS},
+                "responses": {"200": _json_response(layer.title), **ERRORS},
+            }
+        },
+        f"{base}/queryables": {
+            "get": {
+                "summary": f"Propriétés interrogeables de {layer.id} (JSON Schema)",
+                "operationId": f"get_{layer.id}_queryables",
+                "tags": ["Collections"],
+                "parameters": [_ref("f")],
+                "responses": {
+                    "200": _json_response(
+                        "Les propriétés que filter et sortby peuvent nommer.",
+                        media="application/schema+json",
+                    ),
+                    **ERRORS,
+                },
             }
         },
         f"{base}/items": {
             "get": {
-                "summary": f"Objets de la collection {source.id}",
-                "description": source.description,
-                "operationId": f"get_{source.id}_items",
+                "summary": f"Objets de la collection {layer.id}",
+                "description": layer.description,
+                "operationId": f"get_{layer.id}_items",
                 "tags": ["Données"],
                 "parameters": [
                     _ref("f"),
                     _ref("limit"),
                     _ref("offset"),
                     _ref("bbox"),
+                    _ref("bbox-crs"),
+                    _ref("crs"),
                     _ref("datetime"),
+                    _ref("filter"),
+                    _ref("filter-lang"),
+                    _ref("filter-crs"),
+                    *choices,
+                    *_layer_parameters(layer),
                     *filters,
                 ],
-                "responses": {
-                    "200": _json_response(
-                        "Une page d'objets (GeoJSON).", items, "application/geo+json"
-                    ),
-                    **ERRORS,
-                },
+                "responses": {"200": features_200, **ERRORS},
             }
         },
         f"{base}/items/{{featureId}}": {
             "get": {
-                "summary": f"Un objet de la collection {source.id}",
-                "operationId": f"get_{source.id}_item",
+                "summary": f"Un objet de la collection {layer.id}",
+                "operationId": f"get_{layer.id}_item",
                 "tags": ["Données"],
                 "parameters": [
                     {
@@ -206,11 +348,9 @@ def _collection_paths(source):
                         "schema": {"type": "string"},
                     },
                     _ref("f"),
+                    _ref("featureCrs"),
                 ],
-                "responses": {
-                    "200": _json_response("Un objet (GeoJSON).", feature, "application/geo+json"),
-                    **ERRORS,
-                },
+                "responses": {"200": feature_200, **ERRORS},
             }
         },
     }
@@ -247,8 +387,8 @@ def openapi_document(request) -> dict:
             }
         },
     }
-    for source in SOURCES.values():
-        paths.update(_collection_paths(source))
+    for layer, _ in LAYERS.values():
+        paths.update(_collection_paths(layer))
     schemas = {
         "exception": {
             "type": "object",
@@ -270,8 +410,8 @@ def openapi_document(request) -> dict:
             },
         },
     }
-    for source in SOURCES.values():
-        schemas[f"{source.id}Feature"] = _feature_schema(source)
+    for layer, _ in LAYERS.values():
+        schemas[f"{layer.id}Feature"] = _feature_schema(layer)
     return {
         "openapi": "3.0.3",
         "info": {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("ogc/collections/<slug:collection_id>", views.collection, name="collection"),
     path("ogc/collections/<slug:collection_id>/schema", views.schema, name="schema"),
     path("ogc/collections/<slug:collection_id>/schema.xsd", views.schema_xsd, name="schema-xsd"),
+    path("ogc/collections/<slug:collection_id>/queryables", views.queryables, name="queryables"),
     path("ogc/collections/<slug:collection_id>/items", views.items, name="items"),
     path(
         "ogc/collections/<slug:collection_id>/items/<str:feature_id>",

@@ -1,7 +1,8 @@
-"""OGC API - Features Part 1 endpoints, in JSON (GeoJSON for features) and HTML.
+"""OGC API - Features endpoints (Parts 1, 2 and 3), in JSON (GeoJSON for features) and HTML.
 
 Thin views: parse the parameters (``ogc.params``), build the document (``ogc.documents``),
-answer with validators (ETag, Last-Modified from ``tiles.versions``) and a 304 on revalidation.
+answer with validators (ETag, Last-Modified) and a 304 on revalidation; ``respond`` is the only
+place that reads the data version (``tiles.versions``). Features carry ``Content-Crs``.
 Errors are OGC exception bodies (``code``, ``description``) naming the parameter.
 """
 
@@ -16,12 +17,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from geo_directory.geojson import MEDIA_TYPE as GEOJSON
+from geo_directory.layers import ParameterError
 from tiles import versions
-from tiles.sources import SOURCES, ParameterError
 
 from . import documents
+from . import layers as registry
 from .openapi import openapi_document
-from .params import output_format, parse_items
+from .params import check_unknown, equality_fields, output_format, parse_item, parse_items
 
 EXTENT_CACHE: dict = {}
 
@@ -41,12 +43,25 @@ def not_found(description: str):
     return exception(404, "NotFound", description)
 
 
-def respond(request, fmt, version, build, template, context=None, json_type="application/json"):
-    """Answer ``build()``'s document as JSON or through ``template``, with validators."""
+def respond(
+    request,
+    fmt,
+    build,
+    template,
+    context=None,
+    json_type="application/json",
+    headers=None,
+    missing="Objet inconnu.",
+):
+    """Answer ``build(version)``'s document as JSON or through ``template``, with validators;
+    a 304 when the client holds the current version. ``build`` returning None is a 404."""
+    version = versions.current()
     etag = versions.etag_for(version, fmt, request.get_host(), request.get_full_path())
     if response := versions.not_modified(request, etag, version):
         return response
-    document = build()
+    document = build(version)
+    if document is None:
+        return not_found(missing)
     if fmt == "html":
         response = render(request, template, {"doc": document, **(context or {})})
     elif isinstance(document, str):
@@ -54,22 +69,23 @@ def respond(request, fmt, version, build, template, context=None, json_type="app
     else:
         text = json.dumps(document, ensure_ascii=False)
         response = HttpResponse(text, content_type=json_type)
+    for name, value in (headers or {}).items():
+        response[name] = value
     return versions.set_validators(response, etag, version)
 
 
 def simple_params(request, allowed=("f",)):
-    unknown = sorted(set(request.GET) - set(allowed))
-    if unknown:
-        raise ParameterError(unknown[0], f"Paramètre inconnu : {unknown[0]}.")
+    check_unknown(request.GET, set(allowed))
     return output_format(request)
 
 
 def extents(version) -> dict:
-    """Spatial and temporal extents of every collection, computed once per data version."""
+    """Spatial and temporal extents of every collection (from their rows), computed once per
+    data version."""
     cached = EXTENT_CACHE.get("value")
     if cached and cached[0] == version.number:
         return cached[1]
-    value = {source_id: source.extent() for source_id, source in SOURCES.items()}
+    value = {layer.id: layer.extent() for layer, _ in registry.LAYERS.values()}
     EXTENT_CACHE["value"] = (version.number, value)
     return value
 
@@ -93,53 +109,49 @@ def ogc_view(func):
 @ogc_view
 def landing(request):
     fmt = simple_params(request)
-    version = versions.current()
-    return respond(
-        request, fmt, version, lambda: documents.landing(request, fmt), "ogc/landing.html"
-    )
+    return respond(request, fmt, lambda v: documents.landing(request, fmt), "ogc/landing.html")
 
 
 @ogc_view
 def conformance(request):
     fmt = simple_params(request)
-    version = versions.current()
     return respond(
-        request, fmt, version, lambda: documents.conformance(request, fmt), "ogc/conformance.html"
+        request, fmt, lambda v: documents.conformance(request, fmt), "ogc/conformance.html"
     )
 
 
 @ogc_view
 def openapi(request):
     fmt = simple_params(request)
-    version = versions.current()
     return respond(
         request,
         fmt,
-        version,
-        lambda: openapi_document(request),
+        lambda v: openapi_document(request),
         "ogc/openapi.html",
         json_type=documents.OPENAPI,
     )
 
 
 def _prepared(collection_id):
-    source = SOURCES.get(collection_id)
-    if source is not None:
-        source.prepare()
-    return source
+    layer = registry.get(collection_id)
+    if layer is not None:
+        layer.prepare()
+    return layer
+
+
+def unknown_collection(collection_id):
+    return not_found(f"Collection inconnue : {collection_id}.")
 
 
 @ogc_view
 def collections(request):
     fmt = simple_params(request)
-    for source in SOURCES.values():
-        source.prepare()
-    version = versions.current()
+    for layer, _ in registry.LAYERS.values():
+        layer.prepare()
     return respond(
         request,
         fmt,
-        version,
-        lambda: documents.collections(request, fmt, extents(version)),
+        lambda v: documents.collections(request, fmt, extents(v)),
         "ogc/collections.html",
     )
 
@@ -147,33 +159,45 @@ def collections(request):
 @ogc_view
 def collection(request, collection_id):
     fmt = simple_params(request)
-    source = _prepared(collection_id)
-    if source is None:
-        return not_found(f"Collection inconnue : {collection_id}.")
-    version = versions.current()
+    layer = _prepared(collection_id)
+    if layer is None:
+        return unknown_collection(collection_id)
     return respond(
         request,
         fmt,
-        version,
-        lambda: documents.collection(request, source, fmt, extents(version)[source.id]),
+        lambda v: documents.collection(request, layer, fmt, extents(v)[layer.id]),
         "ogc/collection.html",
-        {"source": source},
+        {"layer": layer, "equality": {f.name for f in equality_fields(layer)}},
     )
 
 
 @ogc_view
 def schema(request, collection_id):
     simple_params(request)
-    source = SOURCES.get(collection_id)
-    if source is None:
-        return not_found(f"Collection inconnue : {collection_id}.")
-    version = versions.current()
+    layer = registry.get(collection_id)
+    if layer is None:
+        return unknown_collection(collection_id)
     return respond(
         request,
         "json",
-        version,
-        lambda: documents.schema(request, source),
+        lambda v: documents.schema(request, layer),
         None,
+        json_type=documents.SCHEMA_JSON,
+    )
+
+
+@ogc_view
+def queryables(request, collection_id):
+    fmt = simple_params(request)
+    layer = registry.get(collection_id)
+    if layer is None:
+        return unknown_collection(collection_id)
+    return respond(
+        request,
+        fmt,
+        lambda v: documents.queryables(request, layer),
+        "ogc/queryables.html",
+        {"layer": layer},
         json_type=documents.SCHEMA_JSON,
     )
 
@@ -189,70 +213,74 @@ XSD_TYPES = {
 
 @ogc_view
 def schema_xsd(request, collection_id):
-    """The same schema as a GML application schema: what GDAL 3.6's OAPIF driver reads."""
+    """The same schema as a GML application schema: what GDAL 3.6's OAPIF driver reads
+    (a list field is a repeated string element, which GDAL reads as a string list)."""
     simple_params(request)
-    source = SOURCES.get(collection_id)
-    if source is None:
-        return not_found(f"Collection inconnue : {collection_id}.")
+    layer = registry.get(collection_id)
+    if layer is None:
+        return unknown_collection(collection_id)
     context = {
-        "source": source,
+        "layer": layer,
         "namespace": request.build_absolute_uri(reverse("ogc:landing")),
-        "geometry_type": "Point" if source.geometry_type == "point" else "MultiSurface",
+        "geometry_type": "Point" if layer.geometry_type == "point" else "MultiSurface",
         # GDAL makes its own "id" field from the Feature id.
-        "fields": [(f.name, XSD_TYPES[f.type]) for f in source.fields if f.name != "id"],
+        "fields": [
+            (f.name, XSD_TYPES[f.type], "unbounded" if f.many else "1")
+            for f in layer.fields
+            if f.name != "id"
+        ],
     }
     return render(request, "ogc/schema.xsd", context, content_type="application/xml")
 
 
 @ogc_view
 def items(request, collection_id):
-    source = _prepared(collection_id)
-    if source is None:
-        return not_found(f"Collection inconnue : {collection_id}.")
+    layer = _prepared(collection_id)
+    if layer is None:
+        return unknown_collection(collection_id)
     fmt = output_format(request)
-    query = parse_items(request.GET, source)
-    version = versions.current()
+    query = parse_items(request.GET, layer)
 
-    def build():
-        text = documents.items(request, source, query)
+    def build(version):
+        text = documents.items(request, layer, query)
         if fmt == "html":
             data = json.loads(text)
             data["links"] = documents.page_links(
-                request, source, query, data["numberMatched"], "html"
+                request, layer, query, data["numberMatched"], "html"
             )
             return data
         return text
 
-    columns = [f.name for f in source.fields][:8]
+    shown = query.properties if query.properties is not None else [f.name for f in layer.fields]
     return respond(
         request,
         fmt,
-        version,
         build,
         "ogc/items.html",
-        {"source": source, "columns": columns, "query": query},
+        {"layer": layer, "columns": list(shown)[:8], "query": query},
         json_type=GEOJSON,
+        headers={"Content-Crs": query.crs.header},
     )
 
 
 @ogc_view
 def item(request, collection_id, feature_id):
-    fmt = simple_params(request)
-    source = _prepared(collection_id)
-    if source is None:
-        return not_found(f"Collection inconnue : {collection_id}.")
-    if source.id_type == "integer" and not (feature_id.isdigit() and len(feature_id) <= 18):
-        return not_found(f"Objet inconnu dans {source.id} : {feature_id}.")
-    version = versions.current()
-    etag = versions.etag_for(version, fmt, request.get_host(), request.get_full_path())
-    if response := versions.not_modified(request, etag, version):
-        return response
-    feature = documents.item(request, source, feature_id)
-    if feature is None:
-        return not_found(f"Objet inconnu dans {source.id} : {feature_id}.")
-    if fmt == "html":
-        response = render(request, "ogc/item.html", {"doc": feature, "source": source})
-    else:
-        text = json.dumps(feature, ensure_ascii=False)
-        response = HttpResponse(text, content_type=GEOJSON)
-    return versions.set_validators(response, etag, version)
+    fmt = output_format(request)
+    crs = parse_item(request.GET)
+    layer = _prepared(collection_id)
+    if layer is None:
+        return unknown_collection(collection_id)
+    if layer.id_type == "integer" and not (
+        feature_id.isascii() and feature_id.isdigit() and len(feature_id) <= 18
+    ):
+        return not_found(f"Objet inconnu dans {layer.id} : {feature_id}.")
+    return respond(
+        request,
+        fmt,
+        lambda v: documents.item(request, layer, feature_id, crs),
+        "ogc/item.html",
+        {"layer": layer},
+        json_type=GEOJSON,
+        headers={"Content-Crs": crs.header},
+        missing=f"Objet inconnu dans {layer.id} : {feature_id}.",
+    )

@@ -112,27 +112,31 @@ def test_commune_item_carries_its_coverage(client):
     assert response["Content-Type"] == "application/geo+json"
     assert feature["id"] == "04070" and feature["properties"]["nom"] == "Digne-les-Bains"
     props = feature["properties"]
-    assert props["seuil_km"] == 10 and isinstance(props["covered"], bool)
+    assert props["threshold_km"] == 10 and props["basis"] == "mediators"
+    assert isinstance(props["covered"], bool) and isinstance(props["has_place_inside"], bool)
     assert props["population"] > 15000
-    assert {"distance_m", "lieu_dans_la_commune", "departement"} <= set(props)
+    assert {"distance_m", "nearest_place_id", "departement", "region", "ifn"} <= set(props)
     assert_feature(feature)
 
 
 def test_property_filters(client, places):
     _, page = get_json(client, "/ogc/collections/lieux/items?code_insee=04019&limit=10000")
     assert (
-        page["numberMatched"] == Place.objects.public().located().filter(code_insee="04019").count()
+        page["numberMatched"]
+        == Place.objects.public().located().filter(commune_actuelle_id="04019").count()
     )
-    assert {f["properties"]["commune"] for f in page["features"]} == {"Barcelonnette"}
+    assert {f["properties"]["code_insee"] for f in page["features"]} == {"04019"}
     service = "Aide aux démarches administratives"
     _, page = get_json(
-        client, "/ogc/collections/lieux/items", data={"services": service, "limit": 10000}
+        client,
+        "/ogc/collections/lieux/items",
+        data={"filter": f"A_CONTAINS(services, ('{service}'))", "limit": 10000},
     )
     assert (
         page["numberMatched"]
         == Place.objects.public().located().filter(services__contains=[service]).count()
     )
-    assert all(service in f["properties"]["services"].split("|") for f in page["features"])
+    assert all(service in f["properties"]["services"] for f in page["features"])
 
 
 def test_datetime_filters_on_date_maj(client, places):
@@ -165,7 +169,7 @@ def test_lieux_properties_follow_the_national_standard(client, places):
         "longitude",
     ):
         assert name in props
-    assert props["services"] == "Aide aux démarches administratives"
+    assert props["services"] == ["Aide aux démarches administratives"]
     assert feature["geometry"]["coordinates"] == [props["longitude"], props["latitude"]]
 
 
@@ -173,7 +177,6 @@ def test_lieux_properties_follow_the_national_standard(client, places):
     "query, parameter",
     [
         ("limit=0", "limit"),
-        ("limit=10001", "limit"),
         ("limit=abc", "limit"),
         ("offset=-1", "offset"),
         ("bbox=1,2,3", "bbox"),
@@ -185,7 +188,8 @@ def test_lieux_properties_follow_the_national_standard(client, places):
         ("datetime=yesterday", "datetime"),
         ("services=Cuisine", "services"),
         ("f=xml", "f"),
-        ("sortby=nom", "sortby"),
+        ("sortby=services", "sortby"),
+        ("crs=EPSG:4326", "crs"),
     ],
 )
 def test_bad_parameters_get_an_ogc_exception(client, query, parameter):
