@@ -158,9 +158,22 @@ def _collect(errors, name, value, label, **options):
         errors.setdefault(shown, []).extend(f"{label} « {shown} » {reason}" for reason in reasons)
 
 
+# Routes outside the machine prefixes that answer JSON (the search page's commune suggestions).
+JSON_ROUTES = {"places:commune-suggestions"}
+
+
+def answers_json(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return (
+        request.path.startswith(MACHINE_PREFIXES)
+        or request.path.endswith((".json", ".geojson"))
+        or (match is not None and match.view_name in JSON_ROUTES)
+    )
+
+
 def invalid_input(request, errors: dict[str, list[str]]) -> HttpResponse:
     """The 400 for ``errors`` (parameter -> reasons)."""
-    if request.path.startswith(MACHINE_PREFIXES):
+    if answers_json(request):
         return api_errors.invalid_parameters(request.path, errors)
     from django.shortcuts import render
 

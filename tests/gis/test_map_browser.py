@@ -43,8 +43,8 @@ def test_national_map_draws_commune_tiles_and_answers_a_click(
         "document.getElementById('coverage-map').maplibre"
         ".jumpTo({center: [6.2356, 44.0925], zoom: 9})"
     )
-    page.wait_for_function(
-        "document.getElementById('coverage-map').maplibre.areTilesLoaded()", timeout=20000
+    page.wait_for_function(  # a function, not an expression: the CSP forbids eval()
+        "() => document.getElementById('coverage-map').maplibre.areTilesLoaded()", timeout=20000
     )
     assert any(status == 200 for _url, status in tiles), tiles
     rendered = page.evaluate(
@@ -54,7 +54,9 @@ def test_national_map_draws_commune_tiles_and_answers_a_click(
     assert "04070" in rendered  # Digne-les-Bains is drawn
     box = page.locator("#coverage-map canvas").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function("document.getElementById('coverage-map-info').textContent.length > 0")
+    page.wait_for_function(
+        "() => document.getElementById('coverage-map-info').textContent.length > 0"
+    )
     info = page.locator("#coverage-map-info").text_content()
     assert "Digne-les-Bains (04070)" in info and "habitants" in info
     page.screenshot(path=str(artifacts_dir / "gis-national-map.png"))
