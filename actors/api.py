@@ -118,7 +118,7 @@ class ActorList(ListAPIView):
             actors = actors.with_role(role)
         place = params.get("lieu")
         if place is not None:
-            if not place.isdigit():
+            if not (place.isascii() and place.isdigit()):
                 raise _parameter_error("lieu", "Identifiant de lieu attendu (entier).")
             actors = actors.working_at(int(place))
         current = Activity.objects.filter(current_q(), place__deleted_at__isnull=True)

@@ -106,7 +106,11 @@ def invite(request):
     actor = None
     actor_id = request.POST.get("actor", "")
     if actor_id:
-        actor = Actor.objects.alive().filter(pk=actor_id).first() if actor_id.isdigit() else None
+        actor = (
+            Actor.objects.alive().filter(pk=actor_id).first()
+            if actor_id.isascii() and actor_id.isdigit()
+            else None
+        )
         if actor is None or not permissions.can_invite(request.user, actor):
             messages.error(request, "Ce médiateur ne peut pas être invité dans votre équipe.")
             return _back(request, "actors:team")
