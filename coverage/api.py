@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geo_directory import cache as response_cache
+from geo_directory.api_schema import feature_collection_serializer
 from geo_directory.geojson import MEDIA_TYPE, collection_text
 from geo_directory.renderers import GeoJSONAPIView
 from geo_directory.territories.models import Departement
@@ -105,7 +106,13 @@ class CommuneCoverageList(GeoJSONAPIView):
                 "covered", bool, description="`true` : communes couvertes ; `false` : les autres."
             ),
         ],
-        responses={(200, MEDIA_TYPE): OpenApiTypes.OBJECT, **ERRORS},
+        responses={
+            (200, MEDIA_TYPE): OpenApiResponse(
+                feature_collection_serializer(COMMUNES, paged=False),
+                description="FeatureCollection",
+            ),
+            **ERRORS,
+        },
     )
     def get(self, request):
         """The body is built once per coverage version and query (the ETag says both), then

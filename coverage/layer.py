@@ -219,6 +219,20 @@ class CommunesLayer(Layer):
         return queryset
 
 
+class CounterClockwiseGeometryField(GeometryField):
+    """Exterior rings counter-clockwise, interior ones clockwise (RFC 7946, as
+    ``ST_ForcePolygonCCW`` in the SQL writer)."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        from django.contrib.gis.geos import GEOSGeometry
+        from shapely import from_wkb, orient_polygons, to_wkb
+
+        oriented = orient_polygons(from_wkb(bytes(value.wkb)), exterior_cw=False)
+        return super().to_representation(GEOSGeometry(memoryview(to_wkb(oriented)), srid=4326))
+
+
 class CommuneFeatureSerializer(GeoFeatureModelSerializer):
     """The reference Feature of a commune, on rows of ``CommunesLayer.rows()``."""
 
@@ -232,11 +246,11 @@ class CommuneFeatureSerializer(GeoFeatureModelSerializer):
     threshold_km = serializers.FloatField(source="layer_threshold_km")
     basis = serializers.CharField(source="layer_basis")
     ifn = serializers.SerializerMethodField()
-    geometry = serializers.SerializerMethodField()
+    geom = CounterClockwiseGeometryField(precision=PRECISION)
 
     class Meta:
         model = Commune
-        geo_field = "geometry"
+        geo_field = "geom"
         id_field = "code"
         fields = (
             "code",
@@ -252,7 +266,7 @@ class CommuneFeatureSerializer(GeoFeatureModelSerializer):
             "threshold_km",
             "basis",
             "ifn",
-            "geometry",
+            "geom",
         )
 
     @extend_schema_field({"type": "integer", "nullable": True})
@@ -266,19 +280,6 @@ class CommuneFeatureSerializer(GeoFeatureModelSerializer):
     @extend_schema_field({"type": "number", "nullable": True})
     def get_ifn(self, commune):
         return ifn_value(commune.cov_ifn)
-
-    @extend_schema_field({"type": "object", "description": "MultiPolygon (RFC 7946)"})
-    def get_geometry(self, commune):
-        return GeometryField(precision=PRECISION).to_representation(_ccw(commune.geom))
-
-
-def _ccw(multipolygon):
-    """The outline with exterior rings counter-clockwise (as ``ST_ForcePolygonCCW``)."""
-    from django.contrib.gis.geos import GEOSGeometry
-    from shapely import from_wkb, orient_polygons, to_wkb
-
-    oriented = orient_polygons(from_wkb(bytes(multipolygon.wkb)), exterior_cw=False)
-    return GEOSGeometry(memoryview(to_wkb(oriented)), srid=multipolygon.srid)
 
 
 CommunesLayer.serializer_class = CommuneFeatureSerializer

@@ -19,6 +19,7 @@ from rest_framework.renderers import BaseRenderer
 
 from geo_directory import cache as response_cache
 from geo_directory import conditional
+from geo_directory.api_schema import feature_collection_serializer
 from geo_directory.cache import directory_version
 from geo_directory.geojson import MEDIA_TYPE, collection_text
 from geo_directory.renderers import GeoJSONAPIView, GeoJSONRenderer, JSONAliasRenderer
@@ -145,7 +146,7 @@ class PlaceListView(GeoJSONAPIView):
         parameters=LIST_PARAMETERS,
         responses={
             (200, MEDIA_TYPE): OpenApiResponse(
-                OpenApiTypes.OBJECT, description="FeatureCollection"
+                feature_collection_serializer(PLACES), description="FeatureCollection"
             ),
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV du standard"),
             304: OpenApiResponse(description="Inchangé depuis l'ETag / la date envoyés."),
@@ -232,7 +233,7 @@ class PlaceDetailView(GeoJSONAPIView):
             OpenApiParameter("id", int, OpenApiParameter.PATH, description="Numéro du lieu")
         ],
         responses={
-            (200, MEDIA_TYPE): OpenApiResponse(OpenApiTypes.OBJECT, description="Feature"),
+            (200, MEDIA_TYPE): OpenApiResponse(PLACES.serializer_class, description="Feature"),
             404: OpenApiResponse(OpenApiTypes.OBJECT, description="Lieu inconnu ou non public."),
         },
     )
