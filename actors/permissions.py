@@ -4,9 +4,11 @@
   professional contact details too.
 - A person logged in is linked to their actor (``user.actor``). A mediator edits their own
   profile, consent and places of activity.
-- A validated coordinator manages their team: invites, removes, exports it, and sees the contact
-  details of their own team only; they see the names of the mediators of their territory to
-  invite them.
+- A validated coordinator manages their team: invites, removes, exports it, sees its "mon
+  équipe" coverage (map and exports), and sees the contact details of their own team only; they
+  see the names of the mediators of their territory to invite them. Inviting an e-mail address
+  names its owner only if the coordinator may see them anyway (``visible_actors``).
+- Past places of activity: the person, staff and their own coordinator.
 - Staff manage everything in the admin and see everything.
 """
 
@@ -96,6 +98,11 @@ def can_view_contact(user, actor: Actor) -> bool:
     if actor.deleted_at is not None:
         return False
     return is_public(actor) or in_team(coordinator_of(user), actor)
+
+
+def can_view_history(user, actor: Actor) -> bool:
+    """Past places of activity: the person, staff, and their own coordinator."""
+    return can_edit_profile(user, actor) or in_team(coordinator_of(user), actor)
 
 
 def can_manage_team(user) -> bool:

@@ -98,9 +98,7 @@ def actor_detail(request, pk):
         pending = Invitation.objects.filter(
             coordinator=coordinator, actor=actor, status=Invitation.Status.SENT
         ).first()
-    entitled = permissions.can_edit_profile(request.user, actor) or permissions.in_team(
-        coordinator, actor
-    )
+    entitled = permissions.can_view_history(request.user, actor)
     context = {
         "actor": actor,
         "current_activities": activities.filter(current_q()).order_by("place__nom"),
