@@ -135,7 +135,7 @@ def priorities_geojson(request, code: str):
             "nom": row["nom"],
             "population": row["population"],
             "ifn": row["ifn"],
-            "distance_m": None if row["distance_m"] is None else round(row["distance_m"], 1),
+            "distance_m": None if row["distance_m"] is None else round(row["distance_m"]),
             "nearest_place_id": row["nearest_place_id"],
         }
         features.append(feature)
