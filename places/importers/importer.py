@@ -35,6 +35,7 @@ from .locate import (
 from .readers import RawRecord, Reader
 from .report import ImportReport, Issue
 from .store import DATA_FIELDS, comparable, copy_insert
+from .text_files import nul_field, visible
 
 
 class ImportAborted(Exception):
@@ -100,13 +101,25 @@ class PlaceImporter:
     # -- reading -----------------------------------------------------------------------------
 
     def screen(self, records: list[RawRecord]) -> list[RawRecord]:
-        """Rows the reader found damaged (a short CSV row) are rejected before anything else."""
+        """Rows the reader found damaged (a short CSV row) and rows holding a NUL character
+        (PostgreSQL stores no NUL: a binary or corrupted value) are rejected first; the others
+        go on."""
         kept = []
         for record in records:
             if record.problem:
                 self.report.reject(record, *record.problem)
-            else:
-                kept.append(record)
+                continue
+            nul = nul_field(record.source_id, record.data)
+            if nul:
+                record.source_id = visible(record.source_id)
+                self.report.reject(
+                    record,
+                    nul[0],
+                    visible(nul[1]),
+                    "caractère NUL (octet 0x00) : valeur binaire ou corrompue, ligne rejetée",
+                )
+                continue
+            kept.append(record)
         return kept
 
     def unique_ids(self, records: list[RawRecord]) -> list[RawRecord]:

@@ -8,15 +8,17 @@ file's content and says why it cannot when the shape is unknown.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo_directory.files import DataFileError, load_json, open_text
+from geo_directory.files import DataFileError
 
 from .. import standard
 from ..cleaning import split_multi, text
 from . import vocabulary as v0
+from .text_files import byte_line, check_header, not_utf8, open_source, undecodable_in, visible
 
 MULTI_FIELDS = standard.LIST_FIELDS
 SCALAR_FIELDS = standard.SCALAR_FIELDS
@@ -71,26 +73,37 @@ def read_csv_rows(path: Path) -> list[CSVRow]:
     the line; a row with fewer fields than the header (a file cut inside a value) comes with its
     problem, and is rejected by the importer."""
     start = 2
+    rows, undecodable = [], []  # (line, field, byte) of the rows holding a byte not UTF-8
     try:
-        with open_text(path) as handle:
+        with open_source(path) as handle:
             sample = handle.readline()
             handle.seek(0)
             delimiter = ";" if sample.count(";") > sample.count(",") else ","
             reader = csv.DictReader(handle, delimiter=delimiter, strict=True)
-            rows = []
+            for name in reader.fieldnames or []:
+                found = undecodable_in(name)
+                if found:
+                    raise not_utf8(path, "ligne 1 (en-tête)", visible(name), found[1], 1)
             for row in reader:
                 if None in row:
                     raise DataFileError(
                         f"{path}: ligne {start} : plus de colonnes que l'en-tête ({delimiter!r})"
                     )
+                found = undecodable_in({k: v for k, v in row.items() if v is not None})
+                if found:
+                    undecodable.append((start, *found))
                 rows.append(CSVRow(start, row, short_row(row, reader.fieldnames)))
                 start = reader.line_num + 1
-            return rows
     except csv.Error as exc:
         reason = CSV_ERRORS.get(str(exc), f"CSV mal formé ({exc})")
         raise DataFileError(f"{path}: ligne {start} : {reason}") from exc
-    except UnicodeDecodeError as exc:
+    except (OSError, EOFError) as exc:
         raise DataFileError(f"{path}: CSV illisible ({exc})") from exc
+    if undecodable:
+        line, name, byte = undecodable[0]
+        line = byte_line(path) or line
+        raise not_utf8(path, f"ligne {line}", name, byte, len(undecodable))
+    return rows
 
 
 def short_row(row: dict, header: list[str]) -> tuple[str, str, str] | None:
@@ -117,15 +130,36 @@ class StandardCSVReader(Reader):
         return [standard_record(r.line, r.values, problem=r.problem) for r in rows]
 
 
+def load_json(path: Path):
+    try:
+        with open_source(path) as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise DataFileError(
+            f"{path}: JSON illisible ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}"
+        ) from exc
+    except (OSError, EOFError) as exc:
+        raise DataFileError(f"{path}: fichier illisible ({exc})") from exc
+
+
 def json_array(path: Path) -> list[dict]:
     data = load_json(path)
     if isinstance(data, dict):  # an API answer may wrap the array
         data = data.get("lieux") or data.get("results") or data.get("data")
     if not isinstance(data, list):
         raise DataFileError(f"{path}: un tableau JSON d'objets est attendu")
+    undecodable = []  # (index, key, byte) of the records holding a byte not UTF-8
     for index, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             raise DataFileError(f"{path}: l'élément n° {index} n'est pas un objet JSON")
+        found = undecodable_in(item)
+        if found:
+            undecodable.append((index, *found))
+    if undecodable:
+        index, key, byte = undecodable[0]
+        line = byte_line(path)
+        where = f"ligne {line} (élément n° {index})" if line else f"élément n° {index}"
+        raise not_utf8(path, where, key, byte, len(undecodable))
     return data
 
 
@@ -309,9 +343,9 @@ def detect_format(path: str | Path) -> str:
     """The format name of ``path`` from its content; DataFileError naming what was seen."""
     path = Path(path)
     try:
-        with open_text(path) as handle:
+        with open_source(path) as handle:
             head = handle.read(4096)
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
+    except (OSError, EOFError) as exc:
         raise DataFileError(f"{path}: fichier illisible ({exc})") from exc
     start = head.lstrip()[:1]
     if start in {"[", "{"}:
@@ -328,6 +362,7 @@ def detect_format(path: str | Path) -> str:
             f"{path}: JSON au format inconnu (clés vues : {', '.join(sorted(keys)[:12])})"
         )
     header = head.splitlines()[0] if head else ""
+    check_header(path, header)
     columns = {c.strip().strip('"') for c in re.split(r"[,;]", header)}
     if "lib_fs" in columns and "id_fs" in columns:
         return FranceServicesCSVReader.format_name

@@ -148,8 +148,10 @@ def test_interrupted_import_prints_its_report_and_writes_nothing(tmp_path, monke
 
     monkeypatch.setattr("places.importers.importer.copy_insert", interrupt)
     output = tmp_path / "out.txt"
-    with open(output, "w") as out, pytest.raises(KeyboardInterrupt):
+    with open(output, "w") as out, pytest.raises(CommandError) as error:
         call_command("import_places", str(path), source="essai", verbosity=0, stdout=out)
+    assert error.value.returncode == 130  # SIGINT's exit status, and no traceback
+    assert str(error.value) == "Import interrompu (Ctrl-C) : rien n'est écrit, base inchangée."
     assert "INTERROMPU, base inchangée" in output.read_text()
     assert not Place.objects.filter(import_source="essai").exists()
 

@@ -4,7 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from geo_directory.files import DataFileError
-from places.importers import READERS, PlaceImporter, make_reader
+from places.importers import READERS, ImportReport, PlaceImporter, make_reader
+
+INTERRUPTED = "Import interrompu (Ctrl-C) : rien n'est écrit, base inchangée."
 
 
 class Command(BaseCommand):
@@ -18,22 +20,38 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, help="écrit aussi le rapport en JSON")
 
     def handle(self, *args, **options):
+        importer = None
         try:
-            reader = make_reader(options["file"], options["format"])
-            importer = PlaceImporter(
-                reader,
-                options["source"],
-                dry_run=options["dry_run"],
-                show_progress=options["verbosity"] >= 1 and sys.stderr.isatty(),
-            )
-        except (DataFileError, ValueError) as exc:
-            raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
-        try:
-            importer.run()
-        except DataFileError as exc:
-            raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
-        finally:
-            for line in importer.report.lines(details=10 if options["verbosity"] >= 1 else 0):
-                self.stdout.write(line)
-            if options["report"]:
-                options["report"].write_text(importer.report.to_json(), encoding="utf-8")
+            try:
+                reader = make_reader(options["file"], options["format"])
+                importer = PlaceImporter(
+                    reader,
+                    options["source"],
+                    dry_run=options["dry_run"],
+                    show_progress=options["verbosity"] >= 1 and sys.stderr.isatty(),
+                )
+            except (DataFileError, ValueError) as exc:
+                raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
+            try:
+                importer.run()
+            except DataFileError as exc:
+                raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
+            finally:
+                self.print_report(importer.report, options)
+        except KeyboardInterrupt:
+            if importer is None:  # stopped while the file's format was being detected
+                report = ImportReport(
+                    file=str(options["file"]),
+                    source=options["source"],
+                    format=options["format"],
+                    interrupted=True,
+                )
+                self.print_report(report, options)
+            # After the report: one clear line and SIGINT's usual exit status, no traceback.
+            raise CommandError(INTERRUPTED, returncode=130) from None
+
+    def print_report(self, report: ImportReport, options):
+        for line in report.lines(details=10 if options["verbosity"] >= 1 else 0):
+            self.stdout.write(line)
+        if options["report"]:
+            options["report"].write_text(report.to_json(), encoding="utf-8")
