@@ -225,6 +225,8 @@ def test_ctrl_c_during_a_database_statement_prints_the_report_and_one_clear_line
     try:
         with open(output, "w") as out, pytest.raises(CommandError) as error:
             call_command("import_places", str(path), source="essai-ctrl-c", stdout=out)
+    except KeyboardInterrupt:  # would stop the whole test run
+        pytest.fail("Ctrl-C escaped the command: the user sees a traceback")
     finally:
         signal.signal(signal.SIGINT, previous)
     assert (str(error.value), error.value.returncode) == (INTERRUPTED, 130)

@@ -148,8 +148,11 @@ def test_interrupted_import_prints_its_report_and_writes_nothing(tmp_path, monke
 
     monkeypatch.setattr("places.importers.importer.copy_insert", interrupt)
     output = tmp_path / "out.txt"
-    with open(output, "w") as out, pytest.raises(CommandError) as error:
-        call_command("import_places", str(path), source="essai", verbosity=0, stdout=out)
+    try:
+        with open(output, "w") as out, pytest.raises(CommandError) as error:
+            call_command("import_places", str(path), source="essai", verbosity=0, stdout=out)
+    except KeyboardInterrupt:  # would stop the whole test run
+        pytest.fail("Ctrl-C escaped the command: the user sees a traceback")
     assert error.value.returncode == 130  # SIGINT's exit status, and no traceback
     assert str(error.value) == "Import interrompu (Ctrl-C) : rien n'est écrit, base inchangée."
     assert "INTERROMPU, base inchangée" in output.read_text()
