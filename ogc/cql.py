@@ -14,7 +14,10 @@ operators (S_INTERSECTS, S_DISJOINT, S_CONTAINS, S_WITHIN, S_TOUCHES, S_CROSSES,
 S_EQUALS) with any geometry literal or BBOX, in CRS84. pygeofilter 0.4's text grammar has no
 array predicates: they are added to its grammar here (``%extend``), nothing else is changed but
 doubled quotes inside strings (``'l''école'``), as CQL2 writes them.
-``cql-text`` (the draft's name, what GDAL's OAPIF driver sends) is read as ``cql2-text``.
+``cql-text`` is the dialect GDAL's OAPIF driver writes from an OGR SQL ``-where`` (the draft's
+name): read as ``cql2-text``, except that its LIKE is case-insensitive, as OGR SQL's LIKE is (and
+GeoPackage's), so that a ``-where`` pushed to the server finds what it finds on a downloaded
+copy; ILIKE (case-insensitive) is read in both.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ MAX_LENGTH = 20_000
 
 TEXT_EXTENSIONS = r"""
 %extend predicate: _array_predicate_func "(" expression "," array ")" -> binary_array_predicate
+                 | expression "ILIKE"i expression -> ilike
+                 | expression "NOT"i "ILIKE"i expression -> not_ilike
 !_array_predicate_func: "A_EQUALS"i | "A_CONTAINS"i | "A_CONTAINEDBY"i | "A_OVERLAPS"i
 array: "(" [expression ("," expression)*] ")"
 %override SINGLE_QUOTED: /'(?:[^']|'')*'/
@@ -93,6 +98,7 @@ def _message(error: Exception) -> str:
 
 def parse(raw: str, language: str | None):
     """The AST of ``raw`` in ``language`` (``filter-lang``; default cql2-text)."""
+    requested = language
     language = ALIASES.get(language, language) if language else "cql2-text"
     if language not in LANGUAGES:
         raise ParameterError(
@@ -103,7 +109,10 @@ def parse(raw: str, language: str | None):
     try:
         if language == "cql2-json":
             return parse_json(json.loads(raw))
-        return _text_parser().parse(raw)
+        tree = _text_parser().parse(raw)
+        if requested == "cql-text":
+            _like_ignores_case(tree)
+        return tree
     except (LarkError, ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
         raise ParameterError(
             "filter", f"filter : expression {language} illisible ({_message(error)})."
@@ -112,6 +121,15 @@ def parse(raw: str, language: str | None):
         raise ParameterError(
             "filter", f"filter : expression {language} illisible ({_message(error)})."
         ) from None
+
+
+def _like_ignores_case(node):
+    """OGR SQL's LIKE ignores case: so does the LIKE of GDAL's cql-text."""
+    if isinstance(node, ast.Like):
+        node.nocase = True
+    subnodes = node.get_sub_nodes() if hasattr(node, "get_sub_nodes") else None
+    for sub in subnodes if isinstance(subnodes, list) else [subnodes] if subnodes else []:
+        _like_ignores_case(sub)
 
 
 def attributes(node) -> set[str]:
@@ -294,6 +312,9 @@ class LayerFilterEvaluator(Evaluator):
             pattern, transforms = pattern.value, pattern.transforms
         if not isinstance(pattern, str):
             raise FilterError("le motif de LIKE doit être un texte.")
+        if node.nocase:  # ILIKE
+            prop = Property(prop.field, prop.path, (*prop.transforms, "lower"))
+            transforms = (*transforms, "lower")
         pattern = _apply(pattern, transforms)
         if "unaccent" in prop.transforms:
             pattern = _strip_accents(pattern)
@@ -427,6 +448,8 @@ def coerce(field, value):
     elif kind == "boolean":
         if isinstance(value, bool):
             return value
+        if value in (0, 1) and isinstance(value, int):  # GDAL's booleans are integers
+            return bool(value)
     elif kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
             return value

@@ -140,11 +140,25 @@ def test_spatial_filters_in_crs84(client, committed_places):
     assert in_digne == {"04070"}
 
 
-def test_gdal_cql_text_is_read_as_cql2(client, committed_places):
-    """GDAL's OAPIF driver sends filter-lang=cql-text with doubled quotes."""
-    params = {"filter": "(commune = 'Digne-les-Bains') AND (nom <> 'l''autre')"}
-    got = ids(client, **params, **{"filter-lang": "cql-text"})
-    assert got == ids(client, commune="Digne-les-Bains")
+def test_gdal_cql_text_is_read_as_ogr_sql_reads_it(client, committed_places):
+    """GDAL's OAPIF driver pushes a ``-where`` as filter-lang=cql-text: doubled quotes, OGR
+    SQL's case-insensitive LIKE (as on a GeoPackage copy), booleans as 0/1."""
+    gdal = {"filter-lang": "cql-text"}
+    params = {"filter": "(commune = 'Digne-les-Bains') AND (nom <> 'l''autre')", **gdal}
+    assert ids(client, **params) == ids(client, commune="Digne-les-Bains")
+    names = all_items(client, "lieux", properties="nom")["features"]
+    france = {
+        f["id"] for f in names if f["properties"]["nom"].lower().startswith("france services")
+    }
+    assert ids(client, filter="nom LIKE 'FRANCE services%'", **gdal) == france
+    assert ids(client, filter="nom ILIKE 'FRANCE services%'") == france
+    strict = ids(client, filter="nom LIKE 'France services%'")  # CQL2: case-sensitive
+    assert strict == {
+        f["id"] for f in names if f["properties"]["nom"].startswith("France services")
+    }
+    assert ids(client, filter="nom LIKE 'FRANCE services%'") < france
+    uncovered = ids(client, "communes", filter="covered = 0", properties="nom", **gdal)
+    assert uncovered == ids(client, "communes", covered="false", properties="nom")
 
 
 @pytest.mark.parametrize(
