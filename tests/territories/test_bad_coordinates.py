@@ -74,3 +74,22 @@ def test_a_departement_outline_outside_wgs84_is_refused(tmp_path):
         )
     assert not Commune.objects.in_departement("48").exists()
     assert not Departement.objects.filter(code="48", geom__isnull=False).exists()
+
+
+def test_ctrl_c_is_one_clear_line_and_nothing_is_imported(tmp_path, monkeypatch):
+    def interrupt(codes):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(
+        "geo_directory.territories.importers.TerritoryImporter.derive_geometry_fields",
+        staticmethod(interrupt),
+    )
+    path = write(tmp_path / "mende.geojson", feature("48095", "Mende", MENDE))
+    try:
+        with pytest.raises(CommandError) as error:
+            call_command("import_territories", "--cog", COG, "--communes", str(path), verbosity=0)
+    except KeyboardInterrupt:  # would stop the whole test run
+        pytest.fail("Ctrl-C escaped the command: the user sees a traceback")
+    assert error.value.returncode == 130
+    assert str(error.value) == "Import interrompu (Ctrl-C) : rien n'est écrit, base inchangée."
+    assert not Commune.objects.in_departement("48").exists()

@@ -38,6 +38,10 @@ class Command(BaseCommand):
             report = importer.run()
         except DataFileError as exc:
             raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
+        except KeyboardInterrupt:  # one clear line and SIGINT's exit status, no traceback
+            raise CommandError(
+                "Import interrompu (Ctrl-C) : rien n'est écrit, base inchangée.", returncode=130
+            ) from None
         for line in report.lines():
             self.stdout.write(line)
         if options["report"]:
