@@ -1,218 +1,262 @@
-"""Query parameters of the places API, parsed strictly, applied through the queryset methods.
+"""The places layer's query parameters, declared once: ``PlaceFilterSet`` (django-filter).
 
-Every problem becomes ``InvalidParameters({name: reason})`` (a 400 that names the parameter):
-no NaN, no infinity, no coordinate out of range, no value outside the standard's lists.
+From it come the API's validation, its 400 messages (``{"error": "invalid_parameter",
+"parameters": {name: [reason]}}``) and the parameters of ``/api/schema/`` (drf-spectacular's
+django-filter extension reads ``filterset_class``). ``page``/``page_size`` are pagination, not
+filters: ``PageParameters`` declares them (drf-spectacular documents a serializer given as
+parameters), and the FilterSet validates them with the rest, so one gate refuses what no
+declaration names, empty values and control characters, naming the parameter.
+
+``PlaceFilter`` is the validated search the FilterSet gives (its cleaned values, the page asked
+for); ``apply`` narrows a queryset through the FilterSet's filters, which call the queryset
+methods. The public search page (``places.forms``) builds one from its own form.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.gis.geos import Point
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict, ErrorList
+from django_filters.utils import translate_validation
+from rest_framework import serializers
 
 from geo_directory.territories.models import CommuneAlias, Departement
 
+from .filter_fields import (
+    AnyOfFilter,
+    BBoxFilter,
+    CommuneFilter,
+    DepartementFilter,
+    Near,
+    NearFilter,
+    OpenNowFilter,
+    RadiusFilter,
+    TextSearchFilter,
+)
+from .models import Place
 from .querysets import LIST_FIELDS
 
 DEFAULT_RADIUS_KM = 20
 MAX_RADIUS_KM = 100
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000
 MAX_TEXT = 100
 DEPARTEMENT_RE = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 CODE_INSEE_RE = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
-NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-TRUE = {"1", "true", "oui", "on", "yes"}
-FALSE = {"0", "false", "non", "off", "no", ""}
-
-PARAMETERS = {
-    "bbox",
-    "near",
-    "radius_km",
-    "departement",
-    "code_insee",
-    "ouvert_maintenant",
-    "q",
-    "page",
-    "page_size",
-    "format",
-    *LIST_FIELDS,
-}
+EMPTY = "valeur vide : donnez une valeur ou retirez le paramètre"
+LIST_HELP = (
+    "Valeur de la liste du standard ; répéter le paramètre ou séparer par | ; un lieu est "
+    "retenu s'il a au moins une des valeurs."
+)
 
 
-class InvalidParameters(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(errors)
-        self.errors = errors
+def known_departement(code: str) -> str | None:
+    return code if Departement.objects.filter(code=code).exists() else None
 
 
-def parse_number(name: str, text: str) -> float:
-    text = text.strip()
-    if len(text) > 30:
-        raise InvalidParameters({name: "nombre trop long"})
-    if not NUMBER_RE.match(text):  # float() would also take "١", "1_0", "nan"
-        raise InvalidParameters({name: f"« {text[:30]} » n'est pas un nombre décimal"})
-    value = float(text)
-    if not math.isfinite(value):
-        raise InvalidParameters({name: "nombre fini attendu (ni NaN ni infini)"})
-    return value
+class PageNumber(serializers.IntegerField):
+    """ASCII digits only (``int()`` would take "١", " 5", "1_0")."""
+
+    def __init__(self, **kwargs):
+        low, high = kwargs["min_value"], kwargs["max_value"]
+        message = f"entier entre {low} et {high} attendu"
+        messages = {"invalid": message, "min_value": message, "max_value": message}
+        super().__init__(error_messages=messages, **kwargs)
+
+    def to_internal_value(self, data):
+        if not re.fullmatch(r"[0-9]{1,7}", str(data).strip()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
-def parse_numbers(name: str, text: str, count: int, shape: str) -> list[float]:
-    parts = text.split(",")
-    if len(parts) != count:
-        raise InvalidParameters(
-            {name: f"{count} nombres séparés par des virgules attendus : {shape}"}
-        )
-    return [parse_number(name, part) for part in parts]
+class PageParameters(serializers.Serializer):
+    """The pagination of ``/api/v1/lieux/`` (documented as query parameters)."""
+
+    page = PageNumber(min_value=1, max_value=MAX_PAGE, default=1, help_text="Page, à partir de 1.")
+    page_size = PageNumber(
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        default=DEFAULT_PAGE_SIZE,
+        help_text=f"Lieux par page, défaut {DEFAULT_PAGE_SIZE}, au plus {MAX_PAGE_SIZE}.",
+    )
 
 
-def check_lon_lat(name: str, lon: float, lat: float):
-    if not -180 <= lon <= 180:
-        raise InvalidParameters({name: f"longitude {lon} hors de [-180, 180] (ordre : lon,lat)"})
-    if not -90 <= lat <= 90:
-        raise InvalidParameters({name: f"latitude {lat} hors de [-90, 90] (ordre : lon,lat)"})
+# Parameters of the request that are neither filters nor pagination (content negotiation).
+REQUEST_PARAMETERS = ("format",)
 
 
-def parse_int(name: str, text: str, low: int, high: int) -> int:
-    if not re.fullmatch(r"\d{1,7}", text.strip()):
-        raise InvalidParameters({name: f"entier entre {low} et {high} attendu"})
-    value = int(text)
-    if not low <= value <= high:
-        raise InvalidParameters({name: f"entier entre {low} et {high} attendu"})
-    return value
+class PlaceQueryForm(forms.Form):
+    """The FilterSet's form: ``radius_km`` goes with ``near``."""
+
+    def clean(self):
+        data = super().clean()
+        point, radius = data.get("near"), data.get("radius_km")
+        if point is None:
+            if radius is not None and "near" not in self.errors:
+                self.add_error("radius_km", "n'a de sens qu'avec near=lon,lat")
+        else:
+            data["near"] = Near(point, DEFAULT_RADIUS_KM if radius is None else radius)
+        return data
 
 
-def parse_bool(name: str, text: str) -> bool:
-    value = text.strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
-    raise InvalidParameters({name: "valeur attendue : true ou false"})
+def _list_filter(name: str, values) -> AnyOfFilter:
+    return AnyOfFilter(field_name=name, choices=[(v, v) for v in values], help_text=LIST_HELP)
 
 
-@dataclass
+# One "any of" filter per list field of the standard (typologie included).
+ListFilterSet = type(
+    "ListFilterSet",
+    (django_filters.FilterSet,),
+    {name: _list_filter(name, values) for name, values in LIST_FIELDS.items()},
+)
+
+
+class PlaceFilterSet(ListFilterSet):
+    """Every parameter of ``/api/v1/lieux/``, applied in this order (``ouvert_maintenant``
+    last); nearest first with ``near``, else by number."""
+
+    bbox = BBoxFilter(
+        help_text="minLon,minLat,maxLon,maxLat (WGS84, minLon ≤ maxLon, minLat ≤ maxLat) ; "
+        "filtre exact (ST_Intersects)."
+    )
+    departement = DepartementFilter(
+        pattern=DEPARTEMENT_RE,
+        message="code de département attendu (04, 2A, 974…)",
+        unknown="département « %(code)s » inconnu",
+        resolve=known_departement,
+        help_text="Code d'un département chargé (04, 2A, 974…) ; inconnu : 400.",
+    )
+    code_insee = CommuneFilter(
+        pattern=CODE_INSEE_RE,
+        message="code INSEE de commune attendu (5 caractères)",
+        unknown="commune « %(code)s » inconnue",
+        resolve=CommuneAlias.objects.current_code,
+        help_text="Code INSEE d'une commune chargée (anciens codes acceptés) ; inconnu : 400.",
+    )
+    q = TextSearchFilter(
+        max_length=MAX_TEXT,
+        help_text="Nom, adresse, SIRET ou code postal (casse et accents ignorés).",
+    )
+    near = NearFilter(
+        help_text="lon,lat : lieux autour de ce point, du plus proche au plus lointain, "
+        "chacun avec `distance_m` (mètres sur l'ellipsoïde WGS84)."
+    )
+    radius_km = RadiusFilter(
+        minimum=0,
+        exclusive_minimum=True,
+        maximum=MAX_RADIUS_KM,
+        default=DEFAULT_RADIUS_KM,
+        message=f"rayon en km attendu, supérieur à 0 et au plus {MAX_RADIUS_KM}",
+        help_text=f"Rayon autour de `near`, défaut {DEFAULT_RADIUS_KM}, au plus {MAX_RADIUS_KM}.",
+    )
+    ouvert_maintenant = OpenNowFilter(help_text="Seulement les lieux ouverts.")
+
+    class Meta:
+        model = Place
+        fields: list[str] = []
+        form = PlaceQueryForm
+
+    @classmethod
+    def parameter_names(cls) -> list[str]:
+        return sorted([*cls.base_filters, *PageParameters().fields, *REQUEST_PARAMETERS])
+
+    @property
+    def errors(self) -> ErrorDict:
+        """The form's errors, and before them those of the query itself: a parameter no
+        declaration names, an empty value, a control character; then the pagination's."""
+        if not hasattr(self, "_errors"):
+            errors = ErrorDict()
+            for name, values in self.data.lists():
+                if name not in self.parameter_names():
+                    reason = "paramètre inconnu ; acceptés : " + ", ".join(self.parameter_names())
+                elif any(CONTROL_RE.search(value) for value in values):
+                    reason = "caractère de contrôle interdit"
+                elif any(not value.strip() for value in values):
+                    reason = EMPTY
+                else:
+                    continue
+                errors[name] = ErrorList([ValidationError(reason.replace("%", "%%"))])
+            for name, messages in self.form.errors.items():
+                errors.setdefault(name, messages)
+            pages = self.pages()
+            for name, messages in pages.errors.items():
+                escaped = [ValidationError(str(m).replace("%", "%%")) for m in messages]
+                errors.setdefault(name, ErrorList(escaped))
+            self._errors = errors
+        return self._errors
+
+    def is_valid(self) -> bool:
+        return self.is_bound and not self.errors
+
+    def pages(self) -> PageParameters:
+        if not hasattr(self, "_pages"):
+            names = PageParameters().fields
+            self._pages = PageParameters(
+                data={name: self.data[name] for name in names if name in self.data}
+            )
+            self._pages.is_valid()
+        return self._pages
+
+    def filter_queryset(self, queryset):
+        return self.narrow(queryset, self.form.cleaned_data)
+
+    @classmethod
+    def narrow(cls, queryset, values: dict):
+        """``queryset`` through each filter with its cleaned value (absent: None)."""
+        for name, filter_ in cls.base_filters.items():
+            queryset = filter_.filter(queryset, values.get(name))
+        return queryset if values.get("near") else queryset.order_by("id")
+
+    def search(self) -> PlaceFilter:
+        """The validated search, or a DRF ``ValidationError`` naming each bad parameter."""
+        if not self.is_valid():
+            raise translate_validation(self.errors)
+        values = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value is not None and value != [] and value != ""
+        }
+        pages = self.pages().validated_data
+        return PlaceFilter(values, page=pages["page"], page_size=pages["page_size"])
+
+
+@dataclass(frozen=True)
 class PlaceFilter:
-    """The parsed search. ``from_query`` validates; ``apply`` narrows a queryset."""
+    """A validated search: the FilterSet's cleaned values (by parameter name) and the page."""
 
-    bbox: tuple[float, float, float, float] | None = None
-    near: Point | None = None
-    radius_km: float = DEFAULT_RADIUS_KM
-    departement: str | None = None
-    code_insee: str | None = None
-    lists: dict[str, list[str]] = field(default_factory=dict)
-    open_now: bool = False
-    q: str = ""
+    values: dict = field(default_factory=dict)
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
 
     @classmethod
-    def from_query(cls, query, *, strict: bool = True) -> PlaceFilter:
-        """Parse a QueryDict; ``strict`` refuses parameters this API does not know."""
-        if strict:
-            unknown = sorted(set(query) - PARAMETERS)
-            if unknown:
-                raise InvalidParameters(
-                    {unknown[0]: "paramètre inconnu ; acceptés : " + ", ".join(sorted(PARAMETERS))}
-                )
-        for name, values in query.lists():
-            if any(CONTROL_RE.search(value) for value in values):
-                raise InvalidParameters({name: "caractère de contrôle interdit"})
-        search = cls()
-        if query.get("bbox"):
-            values = parse_numbers("bbox", query["bbox"], 4, "minLon,minLat,maxLon,maxLat")
-            check_lon_lat("bbox", values[0], values[1])
-            check_lon_lat("bbox", values[2], values[3])
-            if values[0] > values[2] or values[1] > values[3]:
-                raise InvalidParameters(
-                    {
-                        "bbox": "minLon ≤ maxLon et minLat ≤ maxLat attendus "
-                        "(minLon,minLat,maxLon,maxLat)"
-                    }
-                )
-            search.bbox = tuple(values)
-        if query.get("near"):
-            lon, lat = parse_numbers("near", query["near"], 2, "lon,lat")
-            check_lon_lat("near", lon, lat)
-            search.near = Point(lon, lat, srid=4326)
-        if query.get("radius_km"):
-            if search.near is None:
-                raise InvalidParameters({"radius_km": "n'a de sens qu'avec near=lon,lat"})
-            radius = parse_number("radius_km", query["radius_km"])
-            if not 0 < radius <= MAX_RADIUS_KM:
-                raise InvalidParameters(
-                    {"radius_km": f"rayon en km attendu, supérieur à 0 et au plus {MAX_RADIUS_KM}"}
-                )
-            search.radius_km = radius
-        if query.get("departement"):
-            search.departement = cls._departement(query["departement"].strip().upper())
-        if query.get("code_insee"):
-            search.code_insee = cls._commune(query["code_insee"].strip().upper())
-        for name, allowed in LIST_FIELDS.items():
-            values = [v.strip() for raw in query.getlist(name) for v in raw.split("|") if v.strip()]
-            for value in values:
-                if value not in allowed:
-                    raise InvalidParameters(
-                        {
-                            name: f"valeur inconnue « {value[:60]} » ; acceptées : "
-                            + " | ".join(allowed)
-                        }
-                    )
-            if values:
-                search.lists[name] = values
-        if query.get("ouvert_maintenant") is not None:
-            search.open_now = parse_bool("ouvert_maintenant", query["ouvert_maintenant"])
-        q = query.get("q", "").strip()
-        if len(q) > MAX_TEXT:
-            raise InvalidParameters({"q": f"au plus {MAX_TEXT} caractères"})
-        search.q = q
-        if query.get("page"):
-            search.page = parse_int("page", query["page"], 1, 1_000_000)
-        if query.get("page_size"):
-            search.page_size = parse_int("page_size", query["page_size"], 1, MAX_PAGE_SIZE)
-        return search
-
-    @staticmethod
-    def _departement(code: str) -> str:
-        if not DEPARTEMENT_RE.match(code):
-            raise InvalidParameters({"departement": "code de département attendu (04, 2A, 974…)"})
-        if not Departement.objects.filter(code=code).exists():
-            raise InvalidParameters({"departement": f"département « {code} » inconnu"})
-        return code
-
-    @staticmethod
-    def _commune(code: str) -> str:
-        if not CODE_INSEE_RE.match(code):
-            raise InvalidParameters({"code_insee": "code INSEE de commune attendu (5 caractères)"})
-        current = CommuneAlias.objects.current_code(code)
-        if current is None:
-            raise InvalidParameters({"code_insee": f"commune « {code} » inconnue"})
-        return current
+    def from_query(cls, query) -> PlaceFilter:
+        """Parse a QueryDict through ``PlaceFilterSet`` (DRF ``ValidationError`` if invalid)."""
+        return PlaceFilterSet(query).search()
 
     @property
-    def radius_m(self) -> float:
-        return self.radius_km * 1000
+    def near(self):
+        near = self.values.get("near")
+        return near.point if near else None
+
+    @property
+    def radius_km(self) -> float:
+        near = self.values.get("near")
+        return near.radius_km if near else DEFAULT_RADIUS_KM
+
+    @property
+    def open_now(self) -> bool:
+        return bool(self.values.get("ouvert_maintenant"))
+
+    @property
+    def lists(self) -> dict[str, list[str]]:
+        return {name: self.values[name] for name in LIST_FIELDS if self.values.get(name)}
 
     def apply(self, queryset):
         """Filters, then the order: nearest first with ``near``, else by id."""
-        if self.bbox:
-            queryset = queryset.in_bbox(*self.bbox)
-        if self.departement:
-            queryset = queryset.in_departement(self.departement)
-        if self.code_insee:
-            queryset = queryset.in_commune(self.code_insee)
-        for name, values in self.lists.items():
-            queryset = queryset.with_any(name, values)
-        if self.q:
-            queryset = queryset.search(self.q)
-        if self.near is not None:
-            queryset = queryset.near(self.near, self.radius_m)
-        else:
-            queryset = queryset.order_by("id")
-        if self.open_now:  # last: hours are read only for places the other filters kept
-            queryset = queryset.open_now()
-        return queryset
+        return PlaceFilterSet.narrow(queryset, self.values)

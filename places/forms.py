@@ -1,5 +1,6 @@
 """Forms of the place pages. They parse the URL and turn it into the same ``PlaceFilter`` the
-API uses, so a page and the API answer a search the same way."""
+API's ``PlaceFilterSet`` gives, applied by that FilterSet's filters, so a page and the API
+answer a search the same way."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.db.models import F
 from geo_directory.territories.models import Commune
 
 from . import standard
+from .filter_fields import Near
 from .filters import PlaceFilter
 
 RADII_KM = (5, 10, 20, 30, 50, 100)
@@ -111,12 +113,14 @@ class SearchForm(forms.Form):
         return self.cleaned_data.get("origin") if self.is_valid() else None
 
     def place_filter(self) -> PlaceFilter:
+        """The search as the FilterSet's cleaned values (by API parameter name)."""
         data = self.cleaned_data
         return PlaceFilter(
-            near=data["origin"],
-            radius_km=data["rayon"],
-            lists={name: data[name] for name in FILTER_FIELDS if data.get(name)},
-            open_now=data.get("ouvert_maintenant", False),
+            {
+                "near": Near(data["origin"], data["rayon"]),
+                **{name: data[name] for name in FILTER_FIELDS if data.get(name)},
+                "ouvert_maintenant": data.get("ouvert_maintenant", False),
+            }
         )
 
     def active_filter_count(self) -> int:

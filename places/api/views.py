@@ -16,6 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotAcceptable, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer
+from rest_framework.settings import api_settings
 
 from geo_directory import cache as response_cache
 from geo_directory import conditional
@@ -25,17 +26,8 @@ from geo_directory.geojson import MEDIA_TYPE, collection_text
 from geo_directory.renderers import GeoJSONAPIView, GeoJSONRenderer, JSONAliasRenderer
 
 from ..exporters import standard_csv_chunks
-from ..filters import (
-    CODE_INSEE_RE,
-    DEPARTEMENT_RE,
-    MAX_PAGE_SIZE,
-    MAX_RADIUS_KM,
-    MAX_TEXT,
-    InvalidParameters,
-    PlaceFilter,
-)
+from ..filters import PageParameters, PlaceFilter, PlaceFilterSet
 from ..layer import PLACES, PLACES_WRITER
-from ..querysets import LIST_FIELDS
 
 
 class StandardCSVRenderer(BaseRenderer):
@@ -57,71 +49,6 @@ ERRORS = {
     ),
     503: OpenApiResponse(OpenApiTypes.OBJECT, description="Base de données indisponible."),
 }
-# Plain decimal degrees within range, for the documented patterns (the view checks again).
-LON = r"-?(180(\.0+)?|(1[0-7]\d|\d{1,2})(\.\d+)?)"
-LAT = r"-?(90(\.0+)?|[0-8]?\d(\.\d+)?)"
-LIST_PARAMETERS = [
-    OpenApiParameter(
-        "bbox",
-        {"type": "string", "pattern": rf"^{LON},{LAT},{LON},{LAT}$"},
-        description="minLon,minLat,maxLon,maxLat (WGS84, minLon ≤ maxLon, minLat ≤ maxLat) ; "
-        "filtre exact (ST_Intersects).",
-    ),
-    OpenApiParameter(
-        "near",
-        {"type": "string", "pattern": rf"^{LON},{LAT}$"},
-        description="lon,lat : lieux autour de ce point, du plus proche au plus lointain, "
-        "chacun avec `distance_m` (mètres sur l'ellipsoïde WGS84).",
-    ),
-    OpenApiParameter(
-        "radius_km",
-        {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": MAX_RADIUS_KM},
-        description=f"Rayon autour de `near`, défaut 20, au plus {MAX_RADIUS_KM}.",
-    ),
-    OpenApiParameter(
-        "departement",
-        {"type": "string", "pattern": DEPARTEMENT_RE.pattern},
-        description="Code d'un département chargé (04, 2A, 974…) ; inconnu : 400.",
-    ),
-    OpenApiParameter(
-        "code_insee",
-        {"type": "string", "pattern": CODE_INSEE_RE.pattern},
-        description="Code INSEE d'une commune chargée (anciens codes acceptés) ; inconnu : 400.",
-    ),
-    *[
-        OpenApiParameter(
-            name,
-            str,
-            many=True,
-            enum=list(values),
-            description="Valeur de la liste du standard ; répéter le paramètre ou séparer par |"
-            " ; un lieu est retenu s'il a au moins une des valeurs.",
-        )
-        for name, values in LIST_FIELDS.items()
-    ],
-    OpenApiParameter("ouvert_maintenant", bool, description="Seulement les lieux ouverts."),
-    OpenApiParameter(
-        "q",
-        {"type": "string", "maxLength": MAX_TEXT},
-        description="Nom, adresse, SIRET ou code postal (casse et accents ignorés).",
-    ),
-    OpenApiParameter(
-        "page",
-        {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-        description="Page, à partir de 1.",
-    ),
-    OpenApiParameter(
-        "page_size",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-        description=f"Lieux par page, défaut 100, au plus {MAX_PAGE_SIZE}.",
-    ),
-    OpenApiParameter(
-        "format",
-        str,
-        enum=["geojson", "json", "csv"],
-        description="csv : tous les lieux filtrés (sans pagination) au CSV du standard national.",
-    ),
-]
 
 
 def invalid(errors: dict[str, str]) -> ValidationError:
@@ -130,6 +57,13 @@ def invalid(errors: dict[str, str]) -> ValidationError:
 
 class PlaceListView(GeoJSONAPIView):
     renderer_classes = [GeoJSONRenderer, JSONAliasRenderer, StandardCSVRenderer]
+    # The parameters: one declaration, ``PlaceFilterSet`` (validation, 400s and, through
+    # django-filter's backend and drf-spectacular's extension, /api/schema/).
+    filterset_class = PlaceFilterSet
+    filter_backends = api_settings.DEFAULT_FILTER_BACKENDS
+
+    def get_queryset(self):
+        return PLACES.rows()
 
     def perform_content_negotiation(self, request, force=False):
         try:
@@ -143,7 +77,8 @@ class PlaceListView(GeoJSONAPIView):
         description="FeatureCollection paginée (`links` rel=next, `numberMatched`). Chaque Feature "
         "a son `id` et les propriétés du standard national v1.0.2. "
         "`?format=csv` : CSV du standard.",
-        parameters=LIST_PARAMETERS,
+        parameters=[PageParameters],
+        filters=True,
         responses={
             (200, MEDIA_TYPE): OpenApiResponse(
                 feature_collection_serializer(PLACES), description="FeatureCollection"
@@ -154,10 +89,7 @@ class PlaceListView(GeoJSONAPIView):
         },
     )
     def get(self, request):
-        try:
-            search = PlaceFilter.from_query(request.query_params)
-        except InvalidParameters as exc:
-            raise invalid(exc.errors) from None
+        search = self.filterset_class(request.query_params, self.get_queryset()).search()
         if request.accepted_renderer.format == "csv":
             response = StreamingHttpResponse(
                 standard_csv_chunks(self.queryset(search)), content_type="text/csv; charset=utf-8"
