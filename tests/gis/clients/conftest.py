@@ -1,6 +1,7 @@
 """Fixtures of the real GIS client tests."""
 
 import pytest
+from django.core import signals
 
 
 @pytest.fixture(scope="module")
@@ -13,3 +14,20 @@ def server(demo_server, django_db_blocker):
     """
     with django_db_blocker.unblock():
         yield demo_server
+
+
+@pytest.fixture
+def requests_seen():
+    """Every request the live server receives during the test: (path, query string) pairs.
+
+    Read from Django's ``request_started`` signal (the live server runs in this process), so a
+    test can tell a filter the server applied from one the client applied after downloading.
+    """
+    seen = []
+
+    def record(sender, environ, **kwargs):
+        seen.append((environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")))
+
+    signals.request_started.connect(record)
+    yield seen
+    signals.request_started.disconnect(record)

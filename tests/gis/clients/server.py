@@ -24,6 +24,24 @@ def get(url: str, accept: str = "application/json") -> tuple[int, dict, bytes]:
         return error.code, dict(error.headers), error.read()
 
 
+def pushed_down(seen: list[tuple[str, str]], collection: str, field: str, value: str) -> bool:
+    """Whether a request for ``collection``'s items carried the filter ``field = value``, as a
+    query parameter (``?field=value``) or inside a CQL2 ``filter``."""
+    for path, query_string in seen:
+        if path.rstrip("/").endswith(f"/collections/{collection}/items"):
+            params = urllib.parse.parse_qs(query_string)
+            if params.get(field) == [value] or any(
+                field in text and value in text for text in params.get("filter", [])
+            ):
+                return True
+    return False
+
+
+def items_requests(seen: list[tuple[str, str]]) -> list[str]:
+    """The items requests of ``seen``, as path?query strings (for assertion messages)."""
+    return [f"{path}?{query}" for path, query in seen if "/items" in path]
+
+
 def get_json(url: str) -> dict:
     status, _, body = get(url)
     assert status == 200, f"GET {url} -> {status}: {body[:500]!r}"

@@ -37,7 +37,11 @@ def qgis_missing() -> str | None:
 
 
 MISSING = qgis_missing()
-pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+# The mark makes pytest-django set up the test database (demo_server alone would not).
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(MISSING is not None, reason=MISSING or ""),
+]
 
 TOWN_KEYS = {"Gap": "gap", "Digne-les-Bains": "digne", "Barcelonnette": "barcelonnette"}
 VIEWS = [
