@@ -104,12 +104,36 @@ def oapif(url: str, collection: str, checks: dict) -> dict:
         request = QgsFeatureRequest().setFilterExpression(f"\"departement\" = '{code}'")
         by_departement[code] = sum(1 for _ in layer.getFeatures(request))
     result["by_departement"] = by_departement
+    result["subset"] = {
+        code: subset(url, collection, f"\"code_insee\" = '{code}'")
+        for code in checks["towns"].values()
+    }
     return result
 
 
+def subset(url: str, collection: str, expression: str) -> dict:
+    """The layer filtered as QGIS's "Provider feature filter" (query builder) does: QGIS may
+    send it to the server; the items URLs it fetched tell."""
+    layer = oapif_layer(url, collection)
+    if not layer.isValid():
+        return invalid(layer)
+    first = len(RESPONSES)
+    accepted = layer.setSubsetString(expression)
+    count = sum(1 for _ in layer.getFeatures())
+    QgsApplication.processEvents()
+    urls = [r["url"] for r in RESPONSES[first:] if "/items" in r["url"]]
+    return {"accepted": accepted, "iterated": count, "items_urls": urls}
+
+
 def oapif_landing(url: str) -> dict:
+    """The connection as typed by a user, possibly without the landing page's final slash."""
+    first = len(RESPONSES)
     layer = oapif_layer(url, "lieux")
-    return invalid(layer) if not layer.isValid() else {"valid": True}
+    QgsApplication.processEvents()
+    result = invalid(layer) if not layer.isValid() else {"valid": True}
+    # QNetworkReply error 301 is ProtocolUnknownError (e.g. a relative URL fetched as such).
+    result["error"] = f"{result.get('error', '')} after {RESPONSES[first:]}"
+    return result
 
 
 def red_pixels(layer, lon: float, lat: float, half_m: float) -> int:

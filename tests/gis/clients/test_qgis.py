@@ -119,6 +119,19 @@ def test_qgis_oapif_lieux_reads_the_places_of_gap_digne_and_barcelonnette(qgis, 
         assert count == api_matched(server, departement=code), code
 
 
+def test_qgis_query_builder_filter_counts_what_the_api_counts(qgis, server):
+    """The layer's provider filter (QGIS's query builder) on code_insee finds the places the
+    API's ``code_insee=`` finds. QGIS 3.22 evaluates it after downloading every page (its OAPIF
+    provider sends only date comparisons, as ``datetime=``); QGIS >= 3.28 sends CQL2."""
+    layer = valid(qgis["oapif_lieux"])
+    for town, code in REAL_TOWNS.items():
+        filtered = layer["subset"][code]
+        assert filtered["accepted"], town
+        assert filtered["iterated"] == api_matched(server, code_insee=code) > 0, (
+            f"{town}: {filtered['items_urls']}"
+        )
+
+
 def test_qgis_reads_the_standard_id_of_each_place(qgis):
     """Property ``id`` is the standard's "<import_source>:<source_id>" (publication contract)."""
     layer = valid(qgis["oapif_lieux"])
