@@ -75,6 +75,12 @@ def demo_server(django_db_setup, django_db_blocker):
     starts Django's own live server thread over the committed data instead. Tests that write
     through it clean up what they wrote.
     """
+    name = connections["default"].settings_dict["NAME"]
+    if not name.startswith("test_"):  # no test in the session asked for the test database
+        pytest.fail(
+            f"demo_server would serve the development database {name!r}: mark the module "
+            "with pytest.mark.django_db"
+        )
     with django_db_blocker.unblock():
         server = LiveServer("127.0.0.1:0")
     yield server.url
