@@ -1,15 +1,15 @@
 """The place importer: reader injected, cleaning, rejections, batch location, one transaction.
 
 ``PlaceImporter(reader, source="hub-du-sud").run()`` returns an ImportReport. Records are cleaned
-(each change reported), rejected when they cannot be a place (no name, nowhere to put them,
-coordinates at 0/0 or outside France), placed in the territory with batch SQL, then compared to
+(each change reported), rejected when they cannot be a place (a damaged row: short CSV row, NUL
+character; no name, nowhere to put them, coordinates outside WGS84, at 0/0 or outside France),
+placed in the territory with batch SQL, then compared to
 what the database holds for the same (source, id): only differences are written. Everything is
 written in one transaction; ``dry_run`` rolls it back.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -21,15 +21,15 @@ from django.utils import timezone
 from geo_directory.progress import progress
 from geo_directory.territories.models import CommuneAlias
 
-from ..cleaning import departement_from_codes, text
+from ..cleaning import departement_from_codes
 from ..models import Place
 from .clean_record import clean_record
 from .locate import (
     Territory,
     communes_at_points,
     departements_at_points,
-    in_france,
     near_centre_of_france,
+    read_coordinates,
     snap,
 )
 from .readers import RawRecord, Reader
@@ -165,7 +165,7 @@ class PlaceImporter:
         if not values["nom"]:
             self.report.reject(record, "nom", "", "nom absent")
             return None
-        lonlat = self.coordinates(record)
+        lonlat = read_coordinates(record, self.report)
         if lonlat is False:
             return None
         code = values["code_insee"]
@@ -194,48 +194,6 @@ class PlaceImporter:
             )
             return None
         return Candidate(record, values, lonlat, date_missing)
-
-    def coordinates(self, record: RawRecord):
-        """(lon, lat), None when absent, False when rejected."""
-        lat, lon = record.data.get("latitude"), record.data.get("longitude")
-        if lat in (None, "") or lon in (None, ""):
-            return None
-        try:
-            lat = float(str(lat).replace(",", ".")) if not isinstance(lat, bool) else None
-            lon = float(str(lon).replace(",", ".")) if not isinstance(lon, bool) else None
-        except ValueError:
-            lat = lon = None
-        if lat is None or lon is None:
-            raw = f"{record.data.get('latitude')}, {record.data.get('longitude')}"
-            self.report.reject(record, "latitude", raw, "coordonnées illisibles")
-            return False
-        for name, value, bound in (("latitude", lat, 90), ("longitude", lon, 180)):
-            if not math.isfinite(value) or abs(value) > bound:
-                reason = (
-                    f"{name} hors de [-{bound}, {bound}] degrés (WGS84)"
-                    if math.isfinite(value)
-                    else f"{name} qui n'est pas un nombre (NaN ou infini)"
-                )
-                self.report.reject(record, name, text(record.data.get(name)), reason)
-                return False
-        lon, lat = snap(lon, lat)
-        if abs(lat) < 1e-6 and abs(lon) < 1e-6:
-            self.report.reject(record, "latitude", "0, 0", "coordonnées à 0/0")
-            return False
-        if in_france(lon, lat):
-            return (lon, lat)
-        if in_france(lat, lon):
-            self.report.clean(
-                record, "latitude", f"{lat}, {lon}", "latitude et longitude inversées : remises"
-            )
-            return (lat, lon)
-        self.report.reject(
-            record,
-            "latitude",
-            f"{lat}, {lon}",
-            "coordonnées hors de France (métropole et outre-mer)",
-        )
-        return False
 
     # -- placing in the territory --------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Batch lookups that place records in the territory: one SQL statement per question.
+"""Reading a record's coordinates, and batch lookups that place records in the territory: one
+SQL statement per question.
 
 Point-in-polygon for the whole batch is a single join of the points (``unnest`` of arrays)
 against the loaded commune polygons (GiST index), then the département outlines for the points no
@@ -7,11 +8,14 @@ loaded commune holds. No per-row query.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 
 from django.db import connection
 
 from geo_directory.territories.models import Commune, CommuneAlias, Departement
+
+from ..cleaning import text
 
 # Boxes (lon_min, lat_min, lon_max, lat_max) of metropolitan France, Corsica included, and of
 # the overseas départements and the Atlantic collectivités (Saint-Martin, Saint-Barthélemy,
@@ -42,6 +46,50 @@ def snap(lon: float, lat: float) -> tuple[float, float]:
 
 def in_france(lon: float, lat: float) -> bool:
     return any(a <= lon <= c and b <= lat <= d for a, b, c, d in FRANCE_BOXES.values())
+
+
+def read_coordinates(record, report):
+    """The record's (lon, lat) snapped to 6 decimals, None when absent, False when rejected
+    (the reason written to ``report``): unreadable, outside WGS84, NaN, 0/0, outside France."""
+    lat, lon = record.data.get("latitude"), record.data.get("longitude")
+    if lat in (None, "") or lon in (None, ""):
+        return None
+    try:
+        lat = float(str(lat).replace(",", ".")) if not isinstance(lat, bool) else None
+        lon = float(str(lon).replace(",", ".")) if not isinstance(lon, bool) else None
+    except ValueError:
+        lat = lon = None
+    if lat is None or lon is None:
+        raw = f"{record.data.get('latitude')}, {record.data.get('longitude')}"
+        report.reject(record, "latitude", raw, "coordonnées illisibles")
+        return False
+    for name, value, bound in (("latitude", lat, 90), ("longitude", lon, 180)):
+        if not math.isfinite(value) or abs(value) > bound:
+            reason = (
+                f"{name} hors de [-{bound}, {bound}] degrés (WGS84)"
+                if math.isfinite(value)
+                else f"{name} qui n'est pas un nombre (NaN ou infini)"
+            )
+            report.reject(record, name, text(record.data.get(name)), reason)
+            return False
+    lon, lat = snap(lon, lat)
+    if abs(lat) < 1e-6 and abs(lon) < 1e-6:
+        report.reject(record, "latitude", "0, 0", "coordonnées à 0/0")
+        return False
+    if in_france(lon, lat):
+        return (lon, lat)
+    if in_france(lat, lon):
+        report.clean(
+            record, "latitude", f"{lat}, {lon}", "latitude et longitude inversées : remises"
+        )
+        return (lat, lon)
+    report.reject(
+        record,
+        "latitude",
+        f"{lat}, {lon}",
+        "coordonnées hors de France (métropole et outre-mer)",
+    )
+    return False
 
 
 def near_centre_of_france(lon: float, lat: float) -> bool:
