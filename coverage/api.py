@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,21 +30,6 @@ from .layer import COMMUNES, COMMUNES_WRITER
 from .models import CommuneCoverage
 from .params import CommuneListParams, CoverageParams
 
-COMMON = [
-    OpenApiParameter(
-        "threshold_km",
-        float,
-        description="Seuil T en km (1 à 100, défaut 10) : une commune est couverte si un point de "
-        "médiation est dans la commune ou à au plus T km de son point de référence.",
-    ),
-    OpenApiParameter(
-        "basis",
-        str,
-        enum=["mediators", "places"],
-        description="`mediators` (défaut) : lieux recevant du public avec au moins un médiateur ou "
-        "conseiller numérique actif ; `places` : tous les lieux recevant du public.",
-    ),
-]
 ERRORS = {
     400: OpenApiResponse(
         OpenApiTypes.OBJECT,
@@ -99,13 +84,7 @@ class CommuneCoverageList(GeoJSONAPIView):
         "(mètres sur l'ellipsoïde WGS84 jusqu'au point de médiation le plus proche, où qu'il "
         "soit), `nearest_place_id`, `has_place_inside`, `covered` (au seuil demandé) et `ifn` "
         "(indice de fragilité numérique, 0-10).",
-        parameters=[
-            OpenApiParameter("departement", str, description="Code du département (04, 974…)."),
-            *COMMON,
-            OpenApiParameter(
-                "covered", bool, description="`true` : communes couvertes ; `false` : les autres."
-            ),
-        ],
+        parameters=[CommuneListParams],
         responses={
             (200, MEDIA_TYPE): OpenApiResponse(
                 feature_collection_serializer(COMMUNES, paged=False),
@@ -151,7 +130,7 @@ class DepartementSummaryList(APIView):
         summary="Couverture par département",
         description="Pour chaque département : communes, communes non couvertes, population, "
         "population non couverte (nombre et %), au seuil et sur la base demandés ; et la France.",
-        parameters=COMMON,
+        parameters=[CoverageParams],
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request):
@@ -184,7 +163,7 @@ class DepartementSummary(APIView):
         summary="Couverture d'un département",
         description="Communes, communes non couvertes, population, population non couverte "
         "(nombre et %) du département, et les mêmes chiffres pour la France entière.",
-        parameters=COMMON,
+        parameters=[CoverageParams],
         responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request, code: str):

@@ -1,4 +1,11 @@
-"""Parsing of the coverage parameters shared by the API and the pages (400 names the parameter)."""
+"""The communes layer's parameters, declared once: the API (``coverage.api``), the vector tiles
+(``tiles.views``) and OGC API - Features (``ogc.layers``) validate with these serializers, and
+``/api/schema/`` and ``/ogc/api`` document them from the same fields (range, default, choices).
+
+Parameters come from a query string, where ``name=`` is a value, not an absence: an empty value
+is refused with a 400 naming the parameter (DRF reads a ``QueryDict`` as an HTML form, where an
+empty value of an optional field counts as absent).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,24 @@ from geo_directory.territories.models import Departement
 
 from .models import DEFAULT_THRESHOLD_KM, MAX_THRESHOLD_KM, MIN_THRESHOLD_KM, Basis
 
+EMPTY = "Valeur vide : donnez une valeur ou retirez le paramètre."
+
+
+class QueryParameters(serializers.Serializer):
+    """Read from a query string (a ``QueryDict``, last value of each name) or a plain mapping;
+    any parameter given with an empty value is refused, naming it."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "lists"):
+            empty = [name for name, values in data.lists() if any(not v.strip() for v in values)]
+            data = {name: data[name] for name in data}
+        else:
+            empty = [name for name, value in data.items() if isinstance(value, str)]
+            empty = [name for name in empty if not data[name].strip()]
+        if empty:
+            raise serializers.ValidationError({name: [EMPTY] for name in empty})
+        return super().to_internal_value(data)
+
 
 class ThresholdField(serializers.FloatField):
     def to_internal_value(self, data):
@@ -19,19 +44,36 @@ class ThresholdField(serializers.FloatField):
         return value
 
 
-class CoverageParams(serializers.Serializer):
+class CoverageParams(QueryParameters):
+    """What a layer's rows depend on (``COMMUNES.rows(basis, threshold_km)``)."""
+
     threshold_km = ThresholdField(
         default=DEFAULT_THRESHOLD_KM,
         min_value=MIN_THRESHOLD_KM,
         max_value=MAX_THRESHOLD_KM,
-        help_text=f"Seuil en km, de {MIN_THRESHOLD_KM} à {MAX_THRESHOLD_KM} (défaut 10).",
+        help_text=f"Seuil T en km, de {MIN_THRESHOLD_KM} à {MAX_THRESHOLD_KM} (défaut "
+        f"{DEFAULT_THRESHOLD_KM}) : une commune est couverte si un point de médiation est dans "
+        "la commune ou à au plus T km de son point de référence.",
     )
-    basis = serializers.ChoiceField(choices=Basis.choices, default=Basis.MEDIATORS)
+    basis = serializers.ChoiceField(
+        choices=Basis.choices,
+        default=Basis.MEDIATORS,
+        help_text="`mediators` (défaut) : lieux recevant du public avec au moins un médiateur ou "
+        "conseiller numérique actif ; `places` : tous les lieux recevant du public.",
+    )
 
 
 class CommuneListParams(CoverageParams):
-    departement = serializers.CharField(required=False, max_length=3)
-    covered = serializers.BooleanField(required=False, allow_null=True, default=None)
+    """``/api/v1/communes/``: the layer's parameters and its two filters."""
+
+    departement = serializers.CharField(
+        required=False, max_length=3, help_text="Code du département (04, 2A, 974…)."
+    )
+    covered = serializers.BooleanField(
+        required=False,
+        default=None,
+        help_text="`true` : communes couvertes ; `false` : les autres.",
+    )
 
     def validate_departement(self, value):
         value = value.strip().upper()

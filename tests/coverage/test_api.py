@@ -92,6 +92,11 @@ def test_merged_commune_is_one_feature_with_the_union_polygon(client):
         ({"covered": "maybe"}, "covered"),
         ({"departement": "99"}, "departement"),
         ({"departement": "04'; DROP TABLE x;--"}, "departement"),
+        ({"departement": ""}, "departement"),
+        ({"threshold_km": ""}, "threshold_km"),
+        ({"basis": ""}, "basis"),
+        ({"covered": ""}, "covered"),
+        ({"covered": "null"}, "covered"),
     ],
 )
 def test_bad_parameters_get_a_400_naming_the_parameter(client, query, parameter):
@@ -101,6 +106,33 @@ def test_bad_parameters_get_a_400_naming_the_parameter(client, query, parameter)
         response = client.get(url, query)
         assert response.status_code == 400, (url, query)
         assert parameter in response.json()["parameters"]
+
+
+@pytest.mark.parametrize(
+    "url", [URL, "/api/v1/couverture/departements/", "/api/v1/couverture/departements/04/"]
+)
+def test_empty_format_is_refused_naming_it(client, url):
+    response = client.get(url, {"format": "", "threshold_km": "5"})
+    assert response.status_code == 400
+    assert response.json()["parameters"] == {
+        "format": ["Valeur vide : donnez une valeur ou retirez le paramètre."]
+    }
+
+
+def test_schema_documents_the_declared_range_default_and_choices(client):
+    schema = json.loads(client.get("/api/schema/?format=json").content)
+    for path in (
+        URL,
+        "/api/v1/couverture/departements/",
+        "/api/v1/couverture/departements/{code}/",
+    ):
+        parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        threshold = parameters["threshold_km"]["schema"]
+        assert (threshold["minimum"], threshold["maximum"], threshold["default"]) == (1, 100, 10)
+        assert parameters["basis"]["schema"]["enum"] == ["mediators", "places"]
+        assert parameters["basis"]["schema"]["default"] == "mediators"
+    communes_parameters = {p["name"] for p in schema["paths"][URL]["get"]["parameters"]}
+    assert {"departement", "covered"} <= communes_parameters
 
 
 def test_unknown_departement_summary_is_404(client):

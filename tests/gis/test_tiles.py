@@ -188,6 +188,8 @@ def test_communes_tiles_follow_threshold_and_basis(client):
         ("?threshold_km=nan", "threshold_km"),
         ("?basis=ecoles", "basis"),
         ("?zoom=3", "zoom"),
+        ("?threshold_km=", "threshold_km"),
+        ("?basis=&threshold_km=5", "basis"),
     ],
 )
 def test_bad_tile_parameters_are_400_naming_them(client, query, parameter):

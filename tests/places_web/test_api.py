@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from pyproj import Geod
@@ -162,6 +163,16 @@ def test_q_and_open_now(client):
         ("bbox=%EF%BC%91,2,3,4", "bbox"),
         ("near=%D9%A1,44", "near"),
         ("near=1_0,44", "near"),
+        ("bbox=5%25,44,6,45", "bbox"),
+        ("services=100%25 gratuit", "services"),
+        ("departement=", "departement"),
+        ("code_insee=", "code_insee"),
+        ("format=", "format"),
+        ("q=", "q"),
+        ("page=", "page"),
+        ("ouvert_maintenant=", "ouvert_maintenant"),
+        ("services=", "services"),
+        ("typologie=BIBLIO", "typologie"),
     ],
 )
 def test_bad_parameters_get_a_400_naming_the_parameter(client, query, parameter):
@@ -239,3 +250,54 @@ def test_304_also_for_gzip_clients_whose_etag_came_back_weak(client):
     assert first["Content-Encoding"] == "gzip" and first["ETag"].startswith('W/"')
     again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": first["ETag"]})
     assert again.status_code == 304
+
+
+def test_empty_and_unknown_values_are_refused_in_french_naming_each_parameter(client):
+    _, data = get_json(client, f"{URL}?departement=&format=&near=5%25,44", status=400)
+    assert data["parameters"] == {
+        "departement": ["valeur vide : donnez une valeur ou retirez le paramètre"],
+        "format": ["valeur vide : donnez une valeur ou retirez le paramètre"],
+        "near": ["« 5% » n'est pas un nombre décimal"],
+    }
+    _, data = get_json(client, f"{URL}?radius=10", status=400)
+    assert data["parameters"]["radius"][0].startswith("paramètre inconnu ; acceptés : bbox, ")
+    assert "typologie" in data["parameters"]["radius"][0]
+
+
+def test_typologie_filter_any_of_repeated_or_pipe_separated(client):
+    bib = make_place("gap", "Bibliothèque test", typologie=["BIB"])
+    mjc = make_place("gap", "MJC test", typologie=["MJC", "ASSO"])
+    other = make_place("gap", "CCAS test", typologie=["CCAS"])
+    for query in ("typologie=BIB|MJC", "typologie=BIB&typologie=MJC", "typologie=MJC | BIB"):
+        _, data = get_json(client, f"{URL}?code_insee=05061&{query}&page_size=1000")
+        ids = {f["id"] for f in data["features"]}
+        assert {bib.pk, mjc.pk} <= ids and other.pk not in ids, query
+        assert all({"BIB", "MJC"} & set(f["properties"]["typologie"]) for f in data["features"])
+
+
+def test_openapi_parameters_come_from_the_filterset(client):
+    from places.filters import PlaceFilterSet
+    from places.querysets import LIST_FIELDS
+
+    schema = json.loads(client.get("/api/schema/?format=json").content)
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/lieux/"]["get"]["parameters"]}
+    assert set(parameters) == set(PlaceFilterSet.parameter_names())
+    for name, values in LIST_FIELDS.items():  # typologie included
+        assert parameters[name]["schema"]["type"] == "array", name
+        assert set(parameters[name]["schema"]["items"]["enum"]) == set(values), name
+        assert parameters[name]["explode"] is True
+    assert parameters["radius_km"]["schema"] == {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": 100,
+        "default": 20,
+    }
+    assert parameters["page_size"]["schema"]["maximum"] == 1000
+    assert parameters["page"]["schema"]["minimum"] == 1
+    assert re.fullmatch(parameters["departement"]["schema"]["pattern"], "2A")
+    assert re.fullmatch(parameters["bbox"]["schema"]["pattern"], "5.9,43.9,6.5,44.3")
+    assert not re.fullmatch(parameters["bbox"]["schema"]["pattern"], "5.9,43.9,6.5,94")
+    assert parameters["q"]["schema"]["maxLength"] == 100
+    assert parameters["format"]["schema"]["enum"] == ["csv", "geojson", "json"]
+    assert all(p["description"] for n, p in parameters.items() if n != "format")
