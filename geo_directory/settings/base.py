@@ -93,7 +93,7 @@ MIDDLEWARE = [
     # Before CSRF and every view: hostile parameters and path segments are a 400 naming them.
     "geo_directory.middleware.InputValidationMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "geo_directory.compression.GZipExceptRangesMiddleware",
     # Content-Security-Policy (django-csp), then the request's nonce put in the page (cached too).
     "csp.middleware.CSPMiddleware",
     "geo_directory.middleware.CSPNonceMiddleware",
@@ -193,6 +193,8 @@ MAP_TILES_ATTRIBUTION = os.environ.get(
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
 
+# Full exports of the published layers, one file per data version (served with byte ranges).
+EXPORT_DIR = Path(os.environ.get("MAILLAGE_EXPORT_DIR", BASE_DIR / ".data" / "exports"))
 # Where the larger shared open-data files live (tests that need them skip when absent).
 SHARED_DATA_DIR = Path(os.environ.get("MAILLAGE_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 FIXTURES_DIR = BASE_DIR / "fixtures"
