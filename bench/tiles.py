@@ -74,12 +74,12 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
 
-    from coverage.services import ensure_fresh
+    from coverage.services import apply_pending
     from places.models import Place
     from tiles.cache import TILE_CACHE
     from tiles.layers import LAYERS
 
-    ensure_fresh()
+    apply_pending()
     tiles = sample_tiles(args.tiles, args.seed)
     print(
         f"{Place.objects.public().located().count()} public places, "

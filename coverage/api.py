@@ -1,7 +1,8 @@
 """Coverage API: communes as RFC 7946 GeoJSON, summary figures per département, as JSON.
 
 Thin views: parameters are parsed by ``coverage.params`` (400 naming the parameter), figures come
-from ``CommuneCoverage`` querysets after ``services.ensure_fresh()``; PostGIS writes the GeoJSON.
+from the stored ``CommuneCoverage`` (kept up to date by the writes, never computed by a read);
+PostGIS writes the GeoJSON.
 """
 
 from __future__ import annotations
@@ -97,7 +98,6 @@ class CommuneCoverageList(GeoJSONAPIView):
         """The body is built once per coverage version and query (the ETag says both), then
         read from the cache by every worker; only a query never answered is validated (a bad
         parameter is a 400 and is never cached)."""
-        services.ensure_fresh()
         stamp = services.stamp()
         etag = _etag(request, stamp)
         body = response_cache.get(CACHE_NAMESPACE, (etag,))
@@ -135,7 +135,6 @@ class DepartementSummaryList(APIView):
     )
     def get(self, request):
         params = _params(CoverageParams, request)
-        services.ensure_fresh()
         threshold_m = params["threshold_km"] * 1000
         rows = [
             {
@@ -171,7 +170,6 @@ class DepartementSummary(APIView):
         if departement is None:
             raise Http404(f"Département inconnu : « {code} ».")
         params = _params(CoverageParams, request)
-        services.ensure_fresh()
         threshold_m = params["threshold_km"] * 1000
         coverage = CommuneCoverage.objects.for_basis(params["basis"])
         return Response(

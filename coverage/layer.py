@@ -209,12 +209,6 @@ class CommunesLayer(Layer):
         envelope.srid = 4326
         return queryset.filter(geom__intersects=envelope)
 
-    def prepare(self):
-        """Coverage is recomputed first when the directory changed since it was stored."""
-        from .services import ensure_fresh
-
-        ensure_fresh()
-
     def serializer_instances(self, queryset):
         return queryset
 

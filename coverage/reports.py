@@ -1,8 +1,8 @@
 """The coverage of one département as a coordinator reads it: rows, summary, priorities, plan.
 
 Used by the map page, the CSV/GeoJSON exports, the API summary and ``suggest_sites``. Figures for
-everyone come from the stored coverage (``CommuneCoverage``, kept fresh by
-``services.ensure_fresh``); "mon équipe" computes the same figures on the fly over the places
+everyone come from the stored coverage (``CommuneCoverage``, kept up to date by the writes,
+``services.apply_pending``); "mon équipe" computes the same figures on the fly over the places
 where the coordinator's team works, with the same engine.
 """
 
@@ -43,7 +43,6 @@ class DepartementCoverage:
         departement = Departement.objects.filter(code=code).first()
         if departement is None:
             raise UnknownDepartement(f"département inconnu « {code} »")
-        services.ensure_fresh()
         threshold_m = threshold_km * 1000
         if team_members is None:
             rows = _stored_rows(code, basis, threshold_m)

@@ -1,13 +1,16 @@
-"""Compute, store and keep fresh the coverage of communes (both bases), at national scale.
+"""Compute, store and keep up to date the coverage of communes (both bases), at national scale.
 
 ``recompute()`` fetches reference points and mediation points in a few queries, finds the
 nearest point of every commune in numpy (``coverage.computation``) and writes back the rows that
 changed (``coverage.storage``) inside a transaction: readers see the old figures or the new ones.
-``ensure_fresh()`` is what pages and the API call: it recomputes when the directory changed
-since the stored figures were computed, so a map never contradicts it. "Changed" is decided by
-one single-row query: database triggers bump ``DirectoryVersion`` on any write to places, actors,
-activities or communes (imports, bulk updates and the admin included), and activities end by
-date, so figures computed on another day are stale too.
+
+Writes keep the stored coverage up to date, reads never compute it. Database triggers queue
+every change to places, activities, actors and communes (``coverage.pending``), whatever the
+path; ``apply_pending()`` then updates only the communes those changes can affect
+(``coverage.incremental``), or recomputes France when a full recomputation is cheaper or needed
+(an import, communes changed). It runs in the writer's path: right after the commit of any
+transaction that wrote through Django (``coverage.signals``), at the end of the imports, and
+once a day (``manage.py refresh_coverage``), since activities start and end by date.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from django.utils import timezone
 
 from geo_directory.territories.models import Commune
 
-from . import storage
+from . import incremental, pending, storage
 from .computation import nearest_geodesic
 from .models import Basis, CommuneShape, CoverageState, DirectoryVersion, PlaceContainment
 from .querysets import mediation_points
 
-LOCK_KEY = 5_000_511  # pg_advisory_xact_lock key: one recomputation at a time
+LOCK_KEY = 5_000_511  # pg_advisory_xact_lock key: one coverage update at a time
+MAX_INCREMENTAL_PLACES = 2000  # more changed places than this: recompute France
 SHAPE_TOLERANCE_DEG = 0.001  # ~100 m: simplified polygons for maps and the API
 
 
@@ -224,53 +228,140 @@ def directory_version() -> int:
     return row[0] if row else 0
 
 
-def recompute(departement: str | None = None, *, if_stale: bool = False) -> CoverageReport | None:
+def recompute(departement: str | None = None) -> CoverageReport:
     """Recompute both bases (all of France, or the communes of one département).
 
-    ``if_stale``: skip (return None) when another process made the figures fresh meanwhile.
+    France: the changes queued before it started are then reflected, and forgotten.
     """
     started = time.perf_counter()
     report = CoverageReport(departement=departement)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        if if_stale and is_fresh():
-            return None
-        version = directory_version()  # before reading any data (see is_fresh)
+        _lock()
+        version = directory_version()
+        queued = None if departement else pending.read(with_places=False)  # before any data
         state, _ = CoverageState.objects.get_or_create(pk=1)
         clock = _Clock(report.phases)
         report.shapes_refreshed = refresh_shapes(state)
+        if report.shapes_refreshed:
+            _refresh_reach()
         clock.lap("shapes")
-        codes, lon, lat = _communes(departement)
-        report.communes = len(codes)
-        all_ids, all_lon, all_lat, with_mediator = _points(
-            mediation_points(Basis.PLACES), flagged=mediation_points(Basis.MEDIATORS)
-        )
-        clock.lap("fetch")
-        inside = _containing_communes(all_ids)
-        clock.lap("inside")
-        for basis in (Basis.MEDIATORS, Basis.PLACES):
-            if basis == Basis.MEDIATORS:
-                keep = with_mediator
-                ids, plon, plat = all_ids[keep], all_lon[keep], all_lat[keep]
-            else:
-                ids, plon, plat = all_ids, all_lon, all_lat
-            rows = coverage_rows(codes, lon, lat, ids, plon, plat, inside)
-            clock.lap("nearest")
-            report.writes[basis.value] = storage.write(basis, rows, departement)
+        for basis, rows, points in computed_rows(departement, clock):
+            report.communes = len(rows)
+            report.writes[basis] = storage.write(basis, rows, departement)
             clock.lap("write")
-            report.points[basis.value] = len(ids)
-            report.uncovered_10km[basis.value] = sum(
+            report.points[basis] = points
+            report.uncovered_10km[basis] = sum(
                 1 for _, d, _, has in rows if not has and (d is None or d > 10_000)
             )
         report.seconds = time.perf_counter() - started
-        if not departement:
+        if queued is not None:
+            pending.forget(queued.ids)
             CoverageState.objects.filter(pk=1).update(
                 computed_version=version,
                 computed_on=timezone.localdate(),
                 computed_at=timezone.now(),
                 duration_ms=report.seconds * 1000,
             )
+    return report
+
+
+def computed_rows(departement: str | None = None, clock=None):
+    """(basis, rows, mediation points) per basis, computed from the directory as it is now;
+    rows as ``storage.write`` takes them. Nothing is written but the containment cache."""
+    clock = clock or _Clock({})
+    codes, lon, lat = _communes(departement)
+    all_ids, all_lon, all_lat, with_mediator = _points(
+        mediation_points(Basis.PLACES), flagged=mediation_points(Basis.MEDIATORS)
+    )
+    clock.lap("fetch")
+    inside = _containing_communes(all_ids)
+    clock.lap("inside")
+    for basis in (Basis.MEDIATORS, Basis.PLACES):
+        if basis == Basis.MEDIATORS:
+            keep = with_mediator
+            ids, plon, plat = all_ids[keep], all_lon[keep], all_lat[keep]
+        else:
+            ids, plon, plat = all_ids, all_lon, all_lat
+        rows = coverage_rows(codes, lon, lat, ids, plon, plat, inside)
+        clock.lap("nearest")
+        yield basis.value, rows, len(ids)
+
+
+def _lock() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+
+
+def _refresh_reach() -> None:
+    """Communes changed: their reference points may have moved, so every reach box too."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {storage.TABLE} t SET reach = coverage_reach(c.reference_point, t.distance_m)"
+            f" FROM {Commune._meta.db_table} c WHERE c.code = t.commune_id"
+        )
+
+
+@dataclass
+class ApplyReport:
+    """What ``apply_pending`` did: nothing, an incremental update, or a full recomputation."""
+
+    mode: str = "nothing"  # "nothing" | "incremental" | "full"
+    places: int = 0
+    communes: dict = field(default_factory=dict)  # basis -> rows rewritten (incremental)
+    full: CoverageReport | None = None
+    new_day: bool = False
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        if self.mode == "full":
+            return self.full.lines()
+        if self.mode == "nothing":
+            return ["Couverture à jour : aucun changement en attente."]
+        rows = ", ".join(f"base {basis} : {n}" for basis, n in self.communes.items())
+        day = " (activités commencées ou finies depuis le dernier calcul comprises)"
+        return [
+            f"Couverture mise à jour pour {self.places} lieu(x) changé(s)"
+            f"{day if self.new_day else ''} en {self.seconds * 1000:.0f} ms ;"
+            f" lignes réécrites : {rows}"
+        ]
+
+
+def apply_pending(*, today=None) -> ApplyReport:
+    """Bring the stored coverage up to date with every queued change, and with the calendar.
+
+    Only the communes the changed places can affect are updated; France is recomputed when a
+    full recomputation was asked for (communes changed, an import touched thousands of places)
+    or more than ``MAX_INCREMENTAL_PLACES`` places changed. One query when nothing is queued
+    and the coverage was computed today.
+    """
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    report = ApplyReport()
+    with transaction.atomic():
+        _lock()
+        state = CoverageState.objects.filter(pk=1).values("computed_on").first()
+        computed_on = state["computed_on"] if state else None
+        count, everything = pending.summary()
+        if computed_on == today and not count:
+            return report
+        dated = set()
+        if computed_on is not None and computed_on < today:
+            dated = pending.dated_places(computed_on, today)
+            report.new_day = True
+        if everything or computed_on is None or count + len(dated) > MAX_INCREMENTAL_PLACES:
+            report.mode, report.full = "full", recompute()
+            report.seconds = time.perf_counter() - started
+            return report
+        queued = pending.read()
+        report.mode = "incremental"
+        result = incremental.update(queued.places | dated, queued.old_positions)
+        report.places, report.communes = result.places, result.communes
+        pending.forget(queued.ids)
+        report.seconds = time.perf_counter() - started
+        changes = {"computed_on": today}
+        if any(result.communes.values()):
+            changes["computed_at"] = timezone.now()  # a new stamp for the caches
+        CoverageState.objects.filter(pk=1).update(**changes)
     return report
 
 
@@ -286,15 +377,13 @@ class _Clock:
 
 
 def is_fresh() -> bool:
-    """True when the stored coverage was computed today for the current directory version.
+    """True when no change waits in the queue and the coverage was brought up to date today.
 
-    One single-row query. The version is read before the data in ``recompute``: a write that
-    commits meanwhile leaves the version ahead, so the next request recomputes again.
+    One single-row query; what the pages and the API show meanwhile is the last stored coverage.
     """
     sql = (
-        f"SELECT s.computed_version = coalesce(d.version, 0) AND s.computed_on = %s"
-        f" FROM {CoverageState._meta.db_table} s"
-        f" LEFT JOIN {DirectoryVersion._meta.db_table} d ON d.id = 1 WHERE s.id = 1"
+        f"SELECT s.computed_on = %s AND NOT EXISTS (SELECT 1 FROM {pending.TABLE})"
+        f" FROM {CoverageState._meta.db_table} s WHERE s.id = 1"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [timezone.localdate()])
@@ -302,25 +391,14 @@ def is_fresh() -> bool:
     return bool(row and row[0])
 
 
-def ensure_fresh() -> bool:
-    """Recompute now if the directory changed since the stored figures; True if it did."""
-    if is_fresh():
-        return False
-    return recompute(if_stale=True) is not None
-
-
 def stamp() -> str:
-    """When the stored coverage was last (re)computed: a key for caches and ETags."""
+    """When the stored coverage last changed: a key for caches and ETags."""
     value = CoverageState.objects.filter(pk=1).values_list("computed_at", flat=True).first()
     return value.isoformat() if value else "never"
 
 
 def mark_stale() -> None:
-    """Tell coverage that the directory changed by a path the triggers do not see (raw SQL on
-    another table, a restored dump...): the next request recomputes."""
-    table = DirectoryVersion._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (id, version, changed_at) VALUES (1, 1, now())"
-            f" ON CONFLICT (id) DO UPDATE SET version = {table}.version + 1, changed_at = now()"
-        )
+    """Tell coverage that the directory changed by a path its triggers do not see (triggers
+    disabled, a restored dump, the fragility index shown with it): the next ``apply_pending``
+    recomputes France."""
+    pending.ask_full()

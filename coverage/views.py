@@ -48,7 +48,6 @@ def departement_map(request, code: str):
     """A département's map. Anonymous visitors share one rendering per coverage version and
     query (building the folium map takes most of a second at national scale: uncached, a few
     visitors would hold both sync workers)."""
-    services.ensure_fresh()
     return response_cache.cached_page(
         request,
         "coverage-departement-page",
@@ -152,7 +151,6 @@ def _error_text(errors) -> str:
 
 def national(request):
     form, errors = bound_form(NationalForm, request.GET)
-    services.ensure_fresh()
     threshold_m = form.threshold_km * 1000
     rows = list(reports.departement_rows(form.basis, threshold_m))
     sort = form.cleaned_data.get("tri") or "population_non_couverte"

@@ -134,8 +134,6 @@ def openapi(request):
 
 def _prepared(collection_id):
     layer = registry.get(collection_id)
-    if layer is not None:
-        layer.prepare()
     return layer
 
 
@@ -146,8 +144,6 @@ def unknown_collection(collection_id):
 @ogc_view
 def collections(request):
     fmt = simple_params(request)
-    for layer, _ in registry.LAYERS.values():
-        layer.prepare()
     return respond(
         request,
         fmt,

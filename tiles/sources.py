@@ -19,7 +19,6 @@ from django.db.models import F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 
 from coverage.models import DEFAULT_THRESHOLD_KM, Basis, CommuneCoverage
-from coverage.services import ensure_fresh
 from geo_directory.geojson import ForcePolygonCCW
 from geo_directory.territories.models import Commune
 from places.models import Place
@@ -363,10 +362,6 @@ class CommunesSource(Source):
 
     def plain_geometry(self):
         return F("geom")
-
-    def prepare(self):
-        """Coverage is recomputed first when the directory changed since it was stored."""
-        ensure_fresh()
 
     def bbox_filter(self, queryset, bbox):
         envelope = Polygon.from_bbox(bbox)

@@ -9,7 +9,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from coverage.params import CoverageParams
-from coverage.services import ensure_fresh
 from geo_directory import cache as response_cache
 from geo_directory import conditional
 from geo_directory.layers import ParameterError
@@ -81,8 +80,6 @@ def tile(request, layer, z, x, y):
         layer, variant = _variant(request, layer)
     except ParameterError as error:
         return _bad_parameter(error.name, error.message)
-    if layer.name == "communes":
-        ensure_fresh()  # coverage follows the directory before the version is read
     version = versions.current()
     etag = conditional.etag_for("tile", version.number, layer.name, variant, z, x, y)
 

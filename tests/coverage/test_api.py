@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from shapely.geometry import shape
 
+from coverage import services
 from coverage.models import CommuneCoverage
 from geo_directory import demo
 from geo_directory.territories.models import Commune
@@ -156,6 +157,9 @@ def test_departement_summary_matches_the_communes_layer(client):
 
 
 def test_adding_a_mediator_then_ending_the_activity_changes_the_next_response(client):
+    """Each write is followed by what its commit runs (``services.apply_pending``; a test's
+    transaction never commits)."""
+
     # Le Caire (04037) is far from the demo mediation points... until one opens there.
     def le_caire():
         body = communes(client, departement="04", threshold_km=5)
@@ -168,13 +172,16 @@ def test_adding_a_mediator_then_ending_the_activity_changes_the_next_response(cl
     place.commune_actuelle_id = "04037"
     place.departement_code = "04"
     place.save()
+    services.apply_pending()
     assert le_caire() == before  # a place without a mediator changes nothing (basis mediators)
     activity = make_mediator(place)
+    services.apply_pending()
     now = le_caire()
     assert now["has_place_inside"] and now["covered"] and now["nearest_place_id"] == place.pk
     assert now["distance_m"] < 1
     activity.end_date = timezone.localdate()
     activity.save()
+    services.apply_pending()
     assert le_caire() == before
     assert CommuneCoverage.objects.get(commune_id="04037", basis="mediators").nearest_place_id != (
         place.pk
@@ -183,11 +190,12 @@ def test_adding_a_mediator_then_ending_the_activity_changes_the_next_response(cl
 
 def test_ending_an_activity_without_signals_is_seen_too(client):
     """Bulk updates (QuerySet.update, as LinkQuerySet.end does) send no Django signal: the
-    database trigger on activities bumps the directory version all the same."""
+    database trigger on activities queues the place all the same."""
     place = make_place("digne", suffix=" (bulk)")
     place.location = Commune.objects.get(code="04037").reference_point
     place.save()
     activity = make_mediator(place)
+    services.apply_pending()
 
     def covered():
         body = communes(client, departement="04", threshold_km=5, covered="true")
@@ -195,6 +203,7 @@ def test_ending_an_activity_without_signals_is_seen_too(client):
 
     assert covered()
     type(activity).objects.filter(pk=activity.pk).end()
+    services.apply_pending()
     assert not covered()
 
 
@@ -207,5 +216,6 @@ def test_etag_gives_304_until_the_directory_changes(client):
     assert other.status_code == 200  # another query, another ETag
     place = make_place("barcelonnette", suffix=" (ETag)")
     make_mediator(place)
+    services.apply_pending()
     changed = client.get(URL, {"departement": "04"}, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag

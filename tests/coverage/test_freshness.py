@@ -1,13 +1,16 @@
-"""The stored coverage is stale after any write to what it depends on, fresh after a recompute."""
+"""Every write that can change the coverage is queued by the database, whatever its path; the
+writer's path applies the queue; reads never compute the coverage."""
 
 import datetime
 
 import pytest
+from django.contrib.gis.geos import Point
+from django.db import connection
 from django.utils import timezone
 
-from actors.models import Actor
-from coverage import services
-from coverage.models import CoverageState
+from actors.models import Activity, Actor
+from coverage import pending, services
+from coverage.models import CommuneCoverage, CoverageState
 from geo_directory.territories.models import Commune
 from places.models import Place
 
@@ -16,38 +19,95 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fresh():
-    services.ensure_fresh()
+    services.recompute()
     assert services.is_fresh()
+
+
+def a_mediation_point() -> Place:
+    row = CommuneCoverage.objects.filter(basis="mediators", nearest_place__isnull=False).first()
+    return Place.objects.get(pk=row.nearest_place_id)
+
+
+def move_a_place():
+    place = a_mediation_point()
+    Place.objects.filter(pk=place.pk).update(location=Point(6.2, 44.1, srid=4326))
+
+
+def unvalidate_a_mediator():
+    place = a_mediation_point()
+    Actor.objects.filter(activities__place=place).update(is_validated=False)
+
+
+def end_an_activity():
+    Activity.objects.filter(place=a_mediation_point()).end()
+
+
+def hide_by_raw_sql():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE places_place SET deleted_at = now() WHERE id = %s", [a_mediation_point().pk]
+        )
+
+
+@pytest.mark.parametrize(
+    "write, mode",
+    [
+        (move_a_place, "incremental"),
+        (unvalidate_a_mediator, "incremental"),
+        (end_an_activity, "incremental"),
+        (hide_by_raw_sql, "incremental"),
+        (
+            lambda: Commune.objects.filter(code="04070").update(
+                reference_point=Point(6.25, 44.1, srid=4326)
+            ),
+            "full",
+        ),
+        (services.mark_stale, "full"),
+    ],
+    ids=["place moved", "actor unvalidated", "activity ended", "raw SQL", "commune moved", "mark"],
+)
+def test_a_write_is_queued_until_the_writer_applies_it(fresh, write, mode):
+    write()
+    assert pending.summary()[0] > 0 and not services.is_fresh()
+    report = services.apply_pending()
+    assert report.mode == mode
+    assert services.is_fresh() and pending.summary() == (0, False)
+    assert services.apply_pending().mode == "nothing"  # nothing to do twice
 
 
 @pytest.mark.parametrize(
     "write",
     [
-        lambda: Place.objects.filter(commune_actuelle_id="04070").update(is_visible=True),
-        lambda: Actor.objects.filter(pk__lt=0).update(is_validated=True),  # even 0 rows
+        lambda: Place.objects.filter(departement_code="04").update(nom="Renommé"),
         lambda: Commune.objects.filter(code="04070").update(population=16_000),
-        services.mark_stale,
+        lambda: Actor.objects.filter(pk__lt=0).update(is_validated=True),
+        lambda: Actor.objects.update(phone="+33492301234"),
     ],
-    ids=["places bulk update", "actors update", "territory change", "mark_stale"],
+    ids=["places renamed", "population", "no row", "actor phone"],
 )
-def test_any_write_makes_coverage_stale_until_recomputed(fresh, write):
+def test_writes_that_cannot_change_the_coverage_queue_nothing(fresh, write):
     write()
+    assert pending.summary() == (0, False) and services.is_fresh()
+
+
+def test_figures_of_yesterday_catch_up_with_the_calendar(fresh):
+    # Activities end by date: an activity that ended today counted yesterday. Simulate that the
+    # stored coverage was computed yesterday, when it was current (the end date was there all
+    # along: nothing is queued).
+    place = a_mediation_point()
+    today = timezone.localdate()
+    Activity.objects.filter(place=place).update(end_date=today)
+    pending.forget(pending.read(with_places=False).ids)
+    yesterday = today - datetime.timedelta(days=1)
+    CoverageState.objects.filter(pk=1).update(computed_on=yesterday)
     assert not services.is_fresh()
-    assert services.ensure_fresh() is True
+    report = services.apply_pending()
+    assert report.mode == "incremental" and report.new_day and report.places >= 1
     assert services.is_fresh()
-    assert services.ensure_fresh() is False  # nothing to do twice
+    assert not CommuneCoverage.objects.filter(basis="mediators", nearest_place=place).exists()
 
 
-def test_figures_computed_yesterday_are_stale(fresh):
-    # Activities end by date: a computation of another day may show an ended activity.
-    CoverageState.objects.filter(pk=1).update(
-        computed_on=timezone.localdate() - datetime.timedelta(days=1)
-    )
-    assert not services.is_fresh()
-    assert services.ensure_fresh() is True
-
-
-def test_a_moved_reference_point_is_measured_on_the_next_request(client, fresh):
+def test_a_moved_reference_point_is_measured_once_applied(client, fresh):
     def digne():
         body = client.get("/api/v1/communes/", {"departement": "04"}).json()
         return next(f for f in body["features"] if f["id"] == "04070")["properties"]
@@ -55,6 +115,8 @@ def test_a_moved_reference_point_is_measured_on_the_next_request(client, fresh):
     before = digne()["distance_m"]
     far = Commune.objects.get(code="04037").reference_point  # Le Caire, 50 km north
     Commune.objects.filter(code="04070").update(reference_point=far)
+    assert digne()["distance_m"] == before  # a read shows the stored coverage
+    assert services.apply_pending().mode == "full"
     after = digne()["distance_m"]
     le_caire = next(
         f
@@ -62,3 +124,30 @@ def test_a_moved_reference_point_is_measured_on_the_next_request(client, fresh):
         if f["id"] == "04037"
     )["properties"]["distance_m"]
     assert after != before and after == le_caire
+
+
+READS = [
+    "/couverture/",
+    "/couverture/04/",
+    "/api/v1/communes/?departement=04",
+    "/api/v1/couverture/departements/",
+    "/api/v1/couverture/departements/04/",
+    "/ogc/collections",
+    "/ogc/collections/communes/items?limit=5",
+    "/tiles/communes/8/133/92.pbf",
+]
+
+
+def test_no_read_computes_the_coverage(client, fresh):
+    stored = list(CommuneCoverage.objects.order_by("pk").values_list("distance_m", flat=True))
+    state = CoverageState.objects.values().get(pk=1)
+    move_a_place()
+    queued = pending.summary()
+    for url in READS:
+        response = client.get(url)
+        assert response.status_code in (200, 204), (url, response.status_code)
+    assert pending.summary() == queued  # still waiting for the writer's path
+    assert CoverageState.objects.values().get(pk=1) == state
+    assert list(CommuneCoverage.objects.order_by("pk").values_list("distance_m", flat=True)) == (
+        stored
+    )
