@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+import shapely
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, TextField, Value
 from django.db.models.expressions import NegatedExpression
@@ -42,6 +43,7 @@ from pygeofilter.backends.evaluator import Evaluator, handle
 from pygeofilter.cql2 import ARRAY_PREDICATES_MAP
 from pygeofilter.parsers.cql2_json import parse as parse_json
 from pygeofilter.parsers.cql2_text import parser as text_parser
+from shapely.geometry import shape
 
 from geo_directory.layers import ParameterError
 
@@ -227,9 +229,9 @@ class LayerFilterEvaluator(Evaluator):
 
     @handle(values.Geometry)
     def geometry(self, node):
-        try:
-            geometry = GEOSGeometry(json.dumps(node.__geo_interface__))
-        except (GEOSException, ValueError, TypeError) as error:
+        try:  # through shapely (GEOS), not GDAL: user input never reaches GDAL
+            geometry = GEOSGeometry(memoryview(shapely.to_wkb(shape(node.__geo_interface__))))
+        except (GEOSException, shapely.errors.ShapelyError, ValueError, TypeError) as error:
             raise FilterError(f"géométrie illisible ({_message(error)}).") from None
         geometry.srid = 4326
         return geometry

@@ -131,6 +131,11 @@ def test_spatial_filters_in_crs84(client, committed_places):
     assert committed_places[0].pk in expected
     assert ids(client, filter="S_INTERSECTS(geometry, BBOX(6.1, 44.0, 6.35, 44.2))") == expected
     assert ids(client, filter=f"S_WITHIN(geometry, {box.wkt})") == expected
+    as_json = {
+        "op": "s_intersects",
+        "args": [{"property": "geometry"}, {"bbox": [6.1, 44.0, 6.35, 44.2]}],
+    }
+    assert ids(client, filter=json.dumps(as_json), **{"filter-lang": "cql2-json"}) == expected
     in_digne = ids(
         client,
         "communes",
@@ -174,6 +179,8 @@ def test_gdal_cql_text_is_read_as_ogr_sql_reads_it(client, committed_places):
         ("latitude > 44", "latitude"),
         ("pk > 3", "pk"),
         ("commune_actuelle__nom = 'Gap'", "commune_actuelle__nom"),
+        ("S_INTERSECTS(geometry, POLYGON((0 0, 1 1)))", "géométrie"),
+        ("S_INTERSECTS(nom, POINT(6 44))", "geometry"),
     ],
 )
 def test_bad_filters_are_a_400_naming_filter(client, expression, words):
