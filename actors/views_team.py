@@ -173,16 +173,17 @@ def _my_actor(request) -> Actor:
 
 def _places_for(actor: Actor, code: str | None = None):
     """Places offered when adding a place of activity: the chosen département's, else those of
-    the départements where the person already works or is employed (never all of France)."""
+    the départements where the person already works or is employed (never all of France); a
+    real place listed by several sources is offered once."""
     places = Place.objects.public()
     if code and Departement.objects.filter(code=code).exists():
-        return places.in_departement(code)
+        return places.in_departement(code).one_per_place()
     codes = set(
         Place.objects.filter(Q(activities__actor=actor) | Q(employments__actor=actor))
         .exclude(departement_code="")
         .values_list("departement_code", flat=True)
     )
-    return places.filter(departement_code__in=codes) if codes else places.none()
+    return places.filter(departement_code__in=codes).one_per_place() if codes else places.none()
 
 
 @login_required

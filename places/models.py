@@ -6,6 +6,7 @@ lists in the database. What a directory adds: where the record came from (``impo
 commune, visibility, soft delete and timestamps.
 """
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex
@@ -138,3 +139,81 @@ class Place(models.Model):
     @property
     def receives_public(self) -> bool:
         return standard.NO_PUBLIC not in (self.modalites_acces or [])
+
+
+class DuplicateDecision(models.Model):
+    """What the data keeper decided about two records that may be the same real place.
+
+    Keyed by the stable (import_source, source_id) of both records, never by database ids, so
+    the decision survives re-imports (a record deleted and imported again gets a new id, not a
+    new key). The pair is stored in one order (the smaller key first) so it is unique.
+    ``same``: shown as one place even if the detection no longer pairs them; ``different``:
+    never shown as one, whatever the detection says (``places.same_place``).
+    """
+
+    class Verdict(models.TextChoices):
+        SAME = "same", "même lieu (confirmé)"
+        DIFFERENT = "different", "lieux distincts (séparés)"
+
+    first_source = models.CharField("source du premier lieu", max_length=80)
+    first_source_id = models.CharField("identifiant du premier lieu", max_length=200)
+    second_source = models.CharField("source du second lieu", max_length=80)
+    second_source_id = models.CharField("identifiant du second lieu", max_length=200)
+    verdict = models.CharField("décision", max_length=10, choices=Verdict.choices)
+    note = models.TextField("remarque", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="décidé par",
+    )
+    decided_at = models.DateTimeField("décidé le", auto_now=True)
+
+    class Meta:
+        ordering = ["-decided_at", "id"]
+        verbose_name = "décision sur un doublon"
+        verbose_name_plural = "décisions sur les doublons"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_source", "first_source_id", "second_source", "second_source_id"],
+                name="duplicate_decision_unique_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_source__lt=models.F("second_source"))
+                | Q(
+                    first_source=models.F("second_source"),
+                    first_source_id__lt=models.F("second_source_id"),
+                ),
+                name="duplicate_decision_ordered_pair",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.first_source}:{self.first_source_id} / "
+            f"{self.second_source}:{self.second_source_id} : {self.get_verdict_display()}"
+        )
+
+    @staticmethod
+    def ordered(first: tuple[str, str], second: tuple[str, str]) -> dict[str, str]:
+        """The pair's fields in the stored order: ``{"first_source": ..., ...}``."""
+        a, b = sorted([tuple(first), tuple(second)])
+        return {
+            "first_source": a[0],
+            "first_source_id": a[1],
+            "second_source": b[0],
+            "second_source_id": b[1],
+        }
+
+    @classmethod
+    def record(cls, first: Place, second: Place, verdict: str, user=None, note: str = ""):
+        """Record (or change) the decision about two places."""
+        keys = cls.ordered(
+            (first.import_source, first.source_id), (second.import_source, second.source_id)
+        )
+        decision, _ = cls.objects.update_or_create(
+            **keys, defaults={"verdict": verdict, "decided_by": user, "note": note}
+        )
+        return decision

@@ -99,6 +99,27 @@ class PlaceQuerySet(models.QuerySet):
         open_ids = [pk for pk, hours, dep in rows if is_open(hours, dep, at)]
         return self.filter(pk__in=open_ids)
 
+    def one_per_place(self):
+        """One row per real place: of the records of one place from several sources
+        (``places.same_place``), only the best-ranked one this queryset holds stays, so a
+        filter that only one record satisfies still finds the place. Keeps order and
+        annotations; two small queries (the groups are cached per data version)."""
+        from .same_place import current
+
+        groups = current()
+        if not groups.representative:
+            return self
+        held = self.filter(pk__in=list(groups.representative)).order_by()
+        best: dict[int, int] = {}
+        dropped = []
+        for pk in sorted(held.values_list("pk", flat=True), key=groups.rank):
+            representative = groups.representative[pk]
+            if representative in best:
+                dropped.append(pk)
+            else:
+                best[representative] = pk
+        return self.exclude(pk__in=dropped) if dropped else self
+
     def search(self, text: str):
         """Case- and accent-insensitive search over name, address, SIRET and postal code."""
         words = (text or "").split()

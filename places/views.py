@@ -11,7 +11,7 @@ from datetime import timedelta
 import folium
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 
 from geo_directory.territories.models import Commune, Departement
 
-from . import maps, standard
+from . import maps, same_place, standard
 from .filters import CONTROL_RE, DEPARTEMENT_RE
 from .forms import (
     DEFAULT_RADIUS_KM,
@@ -38,7 +38,8 @@ STALE_AFTER = timedelta(days=365)
 
 # Sections other apps add to a place's sheet (e.g. actors: "the mediators who agreed to be
 # shown"), so that places never imports them: a callable(request, place) returns safe HTML or
-# None. Register it in the app's ``AppConfig.ready()`` with ``register_sheet_section``.
+# None. Register it in the app's ``AppConfig.ready()`` with ``register_sheet_section``. The
+# place carries ``same_place_ids``: every record of that real place (one per source).
 SHEET_SECTIONS: list[Callable] = []
 
 
@@ -76,7 +77,7 @@ def results_map(places, origin, radius_km: int) -> dict:
     for place in places:
         popup = format_html(
             '<strong><a href="{}">{}</a></strong><br>{}<br>{} {}<br>à {}',
-            reverse("places:detail", args=[place.pk]),
+            reverse("places:detail", args=[place.sheet_pk]),
             place.nom,
             place.adresse,
             place.code_postal,
@@ -105,9 +106,9 @@ def search(request):
     if form.is_bound and form.is_valid() and form.origin is not None:
         data = form.cleaned_data
         place_filter = form.place_filter()
-        queryset = place_filter.apply(Place.objects.public().located())
+        queryset = place_filter.apply(Place.objects.public().located()).one_per_place()
         page = Paginator(queryset, PAGE_SIZE).get_page(data.get("page") or 1)
-        places = list(page.object_list)
+        places = same_place.describe(list(page.object_list))
         for place in places:
             place.distance_text = distance_text(place.distance.m)
             place.today = today_hours(place.horaires, place.departement_code)
@@ -181,7 +182,8 @@ def sheet_rows(place: Place) -> list[tuple[str, object]]:
         ("Itinérance", place.itinerance),
         ("SIRET / RNA", place.pivot),
         ("Code INSEE de la commune", place.code_insee),
-        ("Source des données", place.source),
+        # several records: named with their sources in their own section
+        ("Source des données", place.source if len(getattr(place, "sources", ())) < 2 else ""),
     ]
     return [
         (label, ", ".join(value) if isinstance(value, list) else value)
@@ -193,7 +195,12 @@ def sheet_rows(place: Place) -> list[tuple[str, object]]:
 @require_GET
 def detail(request, pk: int):
     """/lieux/<id>/: a place's sheet, printable."""
+    groups = same_place.current()
+    representative = groups.representative.get(pk)
+    if representative is not None and representative != pk:
+        return redirect("places:detail", representative)  # one sheet per real place
     place = get_object_or_404(Place.objects.public(), pk=pk)
+    same_place.describe([place], groups)
     updated = place.date_maj
     stale = bool(updated and timezone.localdate() - updated > STALE_AFTER)
     small_map = None
@@ -230,17 +237,18 @@ def departement_directory(request, departement: str):
     form = DirectoryForm(request.GET or None, communes=communes)
     if form.is_bound and not form.is_valid():
         queryset = places.none()
-    elif form.is_bound:
-        queryset = form.apply(places)
+    elif form.is_bound:  # one row per real place among the matching records
+        queryset = form.apply(places).one_per_place()
     else:
-        queryset = places.order_by("nom", "id")
+        queryset = places.one_per_place().order_by("nom", "id")
     page_number = form.cleaned_data.get("page") if form.is_bound and form.is_valid() else 1
     page = Paginator(queryset.select_related("commune_actuelle"), PAGE_SIZE).get_page(page_number)
+    page.object_list = same_place.describe(list(page.object_list))
     context = {
         "departement": dep,
         "form": form,
         "page": page,
-        "total": places.count(),
+        "total": places.one_per_place().count(),
         "query": query_without_page(request),
     }
     return render(request, "places/departement.html", context)

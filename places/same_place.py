@@ -1,0 +1,189 @@
+"""One real place, shown once (issue 11 #6).
+
+The same place often comes from several sources (France services, Hub du Sud, data.inclusion,
+conseillers numériques). ``duplicates.find_duplicates`` pairs the likely ones; the data keeper
+confirms or splits a pair in the admin (``DuplicateDecision``, keyed by the records' stable
+``(import_source, source_id)``). This module turns both into groups of public places:
+
+- a pair the keeper split is never in one group, even through a third record;
+- a pair the keeper confirmed is one group even if the detection no longer pairs it;
+- each group has a *representative*: the most complete record (then the most recently updated,
+  then the smallest id). Its sheet is the group's sheet; the others' sheets lead to it.
+
+Public pages and maps show one row per group (``PlaceQuerySet.one_per_place``) and the merged
+values of its records (``merge``). The published layers (API, OGC, tiles, exports) keep every
+record: a GIS user reads each source as it is.
+
+Groups are computed once per data version (any write to places bumps it; a decision changes the
+decisions' stamp) and kept in the shared cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
+
+from geo_directory import cache
+
+from . import standard
+from .duplicates import find_duplicates
+from .models import DuplicateDecision, Place
+
+NAMESPACE = "same-place-groups"
+SCALARS = tuple(name for name in standard.MODEL_FIELDS if name not in standard.LIST_FIELDS)
+
+
+@dataclass
+class Groups:
+    representative: dict[int, int] = field(default_factory=dict)  # member -> representative
+    members: dict[int, tuple[int, ...]] = field(default_factory=dict)  # representative -> all
+
+    def rank(self, pk: int) -> int:
+        """Position in its group (0: the representative); a place alone is 0."""
+        representative = self.representative.get(pk)
+        return self.members[representative].index(pk) if representative else 0
+
+    def of(self, pk: int) -> tuple[int, ...]:
+        """Every record of the real place ``pk`` belongs to (itself alone if no group)."""
+        representative = self.representative.get(pk)
+        return self.members[representative] if representative else (pk,)
+
+
+def filled(place: Place) -> int:
+    """How many of the standard's fields the record fills (position included)."""
+    return (place.location is not None) + sum(
+        1 for name in standard.MODEL_FIELDS if getattr(place, name) not in ("", None, [])
+    )
+
+
+def _key(place) -> tuple[str, str]:
+    return (place.import_source, place.source_id)
+
+
+def build() -> Groups:
+    """Groups of public places from the detection and the keeper's decisions."""
+    public = Place.objects.public()
+    by_key = {
+        (source, source_id): pk
+        for pk, source, source_id in public.values_list("pk", "import_source", "source_id")
+    }
+    decisions = {
+        (
+            by_key.get((d.first_source, d.first_source_id)),
+            by_key.get((d.second_source, d.second_source_id)),
+        ): d.verdict
+        for d in DuplicateDecision.objects.all()
+    }
+    split = {frozenset(pair) for pair, verdict in decisions.items() if verdict == "different"}
+    edges = [
+        (pair, 2.0) for pair, verdict in decisions.items() if verdict == "same" and None not in pair
+    ]
+    public_ids = set(by_key.values())
+    edges += [
+        ((p.first_id, p.second_id), p.score)
+        for p in find_duplicates()
+        if p.first_id in public_ids and p.second_id in public_ids
+    ]
+    # Strongest pairs first (confirmed ones above all); a union that would put a split pair in
+    # one group is skipped.
+    group_of: dict[int, set[int]] = {}
+    for (a, b), _ in sorted(edges, key=lambda edge: (-edge[1], edge[0])):
+        if frozenset((a, b)) in split:
+            continue
+        ga, gb = group_of.get(a, {a}), group_of.get(b, {b})
+        if ga is gb:
+            continue
+        if any(frozenset((x, y)) in split for x in ga for y in gb):
+            continue
+        merged = ga | gb
+        for pk in merged:
+            group_of[pk] = merged
+    groups = Groups()
+    grouped = {pk for members in group_of.values() for pk in members}
+    places = {p.pk: p for p in Place.objects.filter(pk__in=grouped)}
+    seen: set[int] = set()
+    for members in group_of.values():
+        if id(members) in seen:
+            continue
+        seen.add(id(members))
+        ordered = sorted(
+            members,
+            key=lambda pk: (
+                -filled(places[pk]),
+                -(places[pk].date_maj.toordinal() if places[pk].date_maj else 0),
+                pk,
+            ),
+        )
+        groups.members[ordered[0]] = tuple(ordered)
+        for pk in ordered:
+            groups.representative[pk] = ordered[0]
+    return groups
+
+
+def decisions_stamp() -> tuple:
+    stamp = DuplicateDecision.objects.aggregate(n=Count("id"), last=Max("decided_at"))
+    return (stamp["n"], stamp["last"])
+
+
+def current() -> Groups:
+    """The groups of the current data (cached per data version and decisions)."""
+    parts = (cache.directory_version(), decisions_stamp())
+    groups, _ = cache.get_or_build(NAMESPACE, parts, build)
+    return groups
+
+
+def merge(place: Place, others: list[Place]) -> Place:
+    """``place`` with the values of the other records of the same real place added: list fields
+    get the values any record has (in order, each once), empty fields take the first value
+    another record has. Only in memory: nothing is saved."""
+    for name in standard.LIST_FIELDS:
+        values = list(getattr(place, name) or [])
+        for other in others:
+            values += [v for v in getattr(other, name) or [] if v not in values]
+        setattr(place, name, values)
+    for name in SCALARS:
+        if getattr(place, name) in ("", None):
+            for other in others:
+                if getattr(other, name) not in ("", None):
+                    setattr(place, name, getattr(other, name))
+                    break
+    dates = [p.date_maj for p in [place, *others] if p.date_maj]
+    place.date_maj = max(dates) if dates else None
+    return place
+
+
+def describe(places: list[Place], groups: Groups | None = None) -> list[Place]:
+    """Each place of a result list, merged with the other records of its real place (one query
+    for the whole list); each gets ``sheet_pk`` (its group's sheet), ``same_place_ids`` and
+    ``sources`` (the records, representative first)."""
+    groups = groups or current()
+    wanted = {pk for place in places for pk in groups.of(place.pk)}
+    wanted -= {place.pk for place in places}
+    others = {p.pk: p for p in Place.objects.filter(pk__in=wanted)} if wanted else {}
+    for place in places:
+        ids = groups.of(place.pk)
+        records = [
+            place if pk == place.pk else others[pk] for pk in ids if pk in others or pk == place.pk
+        ]
+        place.same_place_ids = list(ids)
+        place.sheet_pk = ids[0]
+        place.sources = [Source.of(record) for record in records]
+        if len(records) > 1:
+            merge(place, [r for r in records if r.pk != place.pk])
+    return places
+
+
+@dataclass(frozen=True)
+class Source:
+    """One record of a real place, as its sheet names it."""
+
+    pk: int
+    import_source: str
+    source_id: str
+    producer: str  # the standard's ``source`` field
+    date_maj: object
+
+    @classmethod
+    def of(cls, place: Place) -> Source:
+        return cls(place.pk, place.import_source, place.source_id, place.source, place.date_maj)
