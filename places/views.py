@@ -49,6 +49,43 @@ def register_sheet_section(section: Callable) -> Callable:
     return section
 
 
+# The search page's filters, folded, in groups a person reads in order: when and at what cost,
+# what for, then the rest (folded again). Field names are ``forms.FILTER_FIELDS``'s.
+FILTER_GROUPS = (
+    ("Quand et à quel prix", ("frais_a_charge",), True),
+    ("Pour quoi faire", ("services",), False),
+    (
+        "Plus de critères : publics, accompagnement, dispositifs",
+        (
+            "publics_specifiquement_adresses",
+            "prise_en_charge_specifique",
+            "modalites_accompagnement",
+            "dispositif_programmes_nationaux",
+        ),
+        False,
+    ),
+)
+
+
+def filter_groups(form) -> list[dict]:
+    """The form's filter fields by group."""
+    groups = []
+    for title, names, with_open_now in FILTER_GROUPS:
+        fields = [form[name] for name in names if name in FILTER_FIELDS]
+        groups.append({"title": title, "fields": fields, "open_now": with_open_now})
+    return groups
+
+
+def chosen_filters(form) -> list[str]:
+    """The values ticked, as the person reads them (shown while the filters are folded)."""
+    if not form.is_bound:
+        return []
+    chosen = ["Ouvert maintenant"] if form["ouvert_maintenant"].value() else []
+    for name, (_, values) in FILTER_FIELDS.items():
+        chosen += [v for v in form[name].value() or [] if v in values]
+    return chosen
+
+
 ZOOM_FOR_RADIUS_KM = {5: 12, 10: 11, 20: 10, 30: 9, 50: 9, 100: 8}
 
 
@@ -102,7 +139,12 @@ def search(request):
         data = request.GET.copy()
         data.setdefault("rayon", str(DEFAULT_RADIUS_KM))  # a shared URL may omit it
     form = SearchForm(data)
-    context = {"form": form, "filter_fields": FILTER_FIELDS}
+    context = {
+        "form": form,
+        "filter_fields": FILTER_FIELDS,
+        "filter_groups": filter_groups(form),
+        "chosen_filters": chosen_filters(form),
+    }
     if form.is_bound and form.is_valid() and form.origin is not None:
         data = form.cleaned_data
         place_filter = form.place_filter()

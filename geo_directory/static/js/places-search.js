@@ -59,3 +59,15 @@
     });
   }
 })();
+
+/* After a search the results come first: focus their heading (a screen reader reads the count,
+   "12 lieux à moins de 20 km de Barcelonnette (04)") and bring it to the top of a small screen. */
+(function () {
+  "use strict";
+  var heading = document.getElementById("resultats");
+  if (!heading) return;
+  heading.focus({preventScroll: true});
+  if (heading.getBoundingClientRect().top > window.innerHeight * 0.4) {
+    heading.scrollIntoView({block: "start"});
+  }
+})();
