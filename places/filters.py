@@ -172,9 +172,10 @@ class PlaceFilterSet(ListFilterSet):
         declaration names, an empty value, a control character; then the pagination's."""
         if not hasattr(self, "_errors"):
             errors = ErrorDict()
+            known = self.parameter_names()
             for name, values in self.data.lists():
-                if name not in self.parameter_names():
-                    reason = "paramètre inconnu ; acceptés : " + ", ".join(self.parameter_names())
+                if name not in known:
+                    reason = "paramètre inconnu ; acceptés : " + ", ".join(known)
                 elif any(CONTROL_RE.search(value) for value in values):
                     reason = "caractère de contrôle interdit"
                 elif any(not value.strip() for value in values):
