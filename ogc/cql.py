@@ -37,7 +37,6 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, TextFi
 from django.db.models.expressions import NegatedExpression
 from django.db.models.functions import Lower
 from lark import Lark, v_args
-from lark.exceptions import LarkError
 from pygeofilter import ast, values
 from pygeofilter.backends.evaluator import Evaluator, handle
 from pygeofilter.cql2 import ARRAY_PREDICATES_MAP
@@ -54,6 +53,7 @@ ALIASES = {"cql-text": "cql2-text"}
 GEOMETRY = "geometry"
 GEOMETRY_ALIAS = "_ogc_geometry"
 MAX_LENGTH = 20_000
+MAX_DEPTH = 64  # nesting of conditions (a chain of 1,000 ORs would exhaust Python's stack)
 
 TEXT_EXTENSIONS = r"""
 %extend predicate: _array_predicate_func "(" expression "," array ")" -> binary_array_predicate
@@ -110,19 +110,41 @@ def parse(raw: str, language: str | None):
         raise ParameterError("filter", f"filter : au plus {MAX_LENGTH} caractères.")
     try:
         if language == "cql2-json":
-            return parse_json(json.loads(raw))
-        tree = _text_parser().parse(raw)
-        if requested == "cql-text":
-            _like_ignores_case(tree)
-        return tree
-    except (LarkError, ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+            tree = parse_json(json.loads(raw))
+        else:
+            tree = _text_parser().parse(raw)
+    except RecursionError:
+        raise ParameterError("filter", "filter : expression trop imbriquée.") from None
+    except Exception as error:  # lark's and pygeofilter's errors (it raises bare Exception)
         raise ParameterError(
             "filter", f"filter : expression {language} illisible ({_message(error)})."
         ) from None
-    except Exception as error:  # pygeofilter raises bare Exception for a wrong filter-lang
-        raise ParameterError(
-            "filter", f"filter : expression {language} illisible ({_message(error)})."
-        ) from None
+    _check_depth(tree)
+    if requested == "cql-text":
+        _like_ignores_case(tree)
+    return tree
+
+
+def _children(node) -> list:
+    if isinstance(node, list):
+        return node
+    subnodes = node.get_sub_nodes() if hasattr(node, "get_sub_nodes") else None
+    if isinstance(subnodes, list):
+        return subnodes
+    return [] if subnodes is None else [subnodes]
+
+
+def _check_depth(tree):
+    """A FilterError when the tree nests deeper than MAX_DEPTH (walked without recursion)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FilterError(
+                f"expression trop imbriquée (plus de {MAX_DEPTH} niveaux) : utilisez IN (...) "
+                "plutôt qu'une longue suite de OR."
+            )
+        stack.extend((child, depth + 1) for child in _children(node))
 
 
 def _like_ignores_case(node):

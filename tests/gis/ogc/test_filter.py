@@ -188,6 +188,13 @@ def test_bad_filters_are_a_400_naming_filter(client, expression, words):
     assert words in body["description"]
 
 
+def test_deep_filters_are_a_400_not_a_crash(client):
+    chain = " OR ".join(["nom = 'a'"] * 100)
+    body = bad_parameter(client, "/ogc/collections/lieux/items", "filter", {"filter": chain})
+    assert "IN (" in body["description"]
+    assert ids(client, filter=" OR ".join(["nom = 'a'"] * 30)) == set()
+
+
 def test_bad_filter_lang_and_json(client):
     bad_parameter(client, "/ogc/collections/lieux/items?filter=x&filter-lang=sql", "filter-lang")
     body = bad_parameter(
