@@ -6,6 +6,7 @@ Privacy: without ``visibility_consent`` the public sees no trace of a person. Li
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -98,6 +99,11 @@ class Actor(models.Model):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         verbose_name = "acteur"
+        indexes = [  # the name search tolerates typos (pg_trgm, territories migration 0003)
+            GinIndex(
+                fields=["search_name"], name="actor_search_name_trgm", opclasses=["gin_trgm_ops"]
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(roles=[]), name="actor_has_a_role"),
             models.CheckConstraint(

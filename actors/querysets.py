@@ -14,6 +14,7 @@ import unicodedata
 
 from django.apps import apps
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance, PointOnSurface
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, models
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -138,7 +139,18 @@ class ActorQuerySet(models.QuerySet):
         all_tokens = Q()
         for token in tokens:
             all_tokens &= Q(search_name__contains=token)
-        return self.filter(Q(search_name__contains="".join(tokens)) | all_tokens)
+        exact = self.filter(Q(search_name__contains="".join(tokens)) | all_tokens)
+        if exact.exists():
+            return exact
+        # A typo ("brouilon"): each token found or looking like a part of the name (pg_trgm word
+        # similarity, GIN index actor_search_name_trgm), the most similar first.
+        fuzzy, rank = self, models.Value(0.0)
+        for token in tokens:
+            fuzzy = fuzzy.filter(
+                Q(search_name__contains=token) | Q(search_name__trigram_word_similar=token)
+            )
+            rank = rank + TrigramWordSimilarity(token, "search_name")
+        return fuzzy.annotate(search_rank=rank).order_by("-search_rank", "last_name", "id")
 
     def with_place_count(self):
         """``place_count``: current places of activity (not deleted)."""

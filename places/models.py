@@ -9,14 +9,14 @@ commune, visibility, soft delete and timestamps.
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db.models import Q
 
 from geo_directory.territories.models import Commune
 
 from . import standard
-from .querysets import PlaceQuerySet
+from .querysets import PlaceQuerySet, SearchText
 
 
 def choices(values):
@@ -131,6 +131,8 @@ class Place(models.Model):
             GinIndex(fields=["services"], name="place_services_gin"),
             models.Index(fields=["departement_code", "nom"], name="place_dep_nom_idx"),
             models.Index(fields=["code_postal"], name="place_code_postal_idx"),
+            # text search, typos tolerated (pg_trgm): LIKE '%word%' and word similarity
+            GinIndex(OpClass(SearchText(), name="gin_trgm_ops"), name="place_search_trgm"),
         ]
 
     def __str__(self):

@@ -6,16 +6,41 @@ Distances are metres on the WGS84 ellipsoid: ``location`` is a geography column,
 envelope)``, served by the expression index ``place_location_geom_gist`` (migration 0002).
 """
 
+import unicodedata
 from datetime import datetime
 
 from django.contrib.gis.db import models
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Polygon
 from django.contrib.gis.measure import D
-from django.db.models import Q
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import F, Q, Value
 
 from . import standard
 from .opening_hours import is_open
+
+
+class SearchText(models.Func):
+    """What a text search reads: name, commune and address, lower case, without accents; the
+    exact expression of the trigram index ``place_search_trgm`` (``maillage_unaccent`` is the
+    IMMUTABLE ``unaccent`` of territories' migration 0003)."""
+
+    template = "maillage_unaccent(lower(%(expressions)s))"
+    arg_joiner = " || ' ' || "
+    output_field = models.TextField()
+
+    def __init__(self, **extra):
+        super().__init__(F("nom"), F("commune"), F("adresse"), **extra)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as ``SearchText`` reads the places."""
+    text = unicodedata.normalize("NFKD", (text or "").lower())
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return text.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss").strip()
+
+
+FUZZY_MIN_LENGTH = 4  # shorter words look like too many others
 
 
 class AsGeometry(models.Func):
@@ -121,15 +146,34 @@ class PlaceQuerySet(models.QuerySet):
         return self.exclude(pk__in=dropped) if dropped else self
 
     def search(self, text: str):
-        """Case- and accent-insensitive search over name, address, SIRET and postal code."""
-        words = (text or "").split()
-        queryset = self
-        for word in words[:8]:
-            queryset = queryset.filter(
-                Q(nom__unaccent__icontains=word)
-                | Q(adresse__unaccent__icontains=word)
-                | Q(commune__unaccent__icontains=word)
+        """Search over name, address, commune (case and accents ignored), SIRET and postal code.
+
+        Every word must be found. When no place holds them all as typed, words with a typo
+        count too ("barcelonette", "mediatheque de dign"): trigram word similarity (pg_trgm,
+        GIN index ``place_search_trgm``), the most similar first (``search_rank``)."""
+        words = [word for word in (text or "").split() if fold(word)][:8]
+        if not words:
+            return self
+        exact = self.alias(_search=SearchText())
+        for word in words:
+            exact = exact.filter(
+                Q(_search__contains=fold(word))
                 | Q(pivot__startswith=word)
                 | Q(code_postal__startswith=word)
             )
-        return queryset
+        if exact.exists():
+            return exact
+        fuzzy = self.alias(_search=SearchText())
+        rank = Value(0.0)
+        for word in words:
+            folded = fold(word)
+            match = (
+                Q(_search__contains=folded)
+                | Q(pivot__startswith=word)
+                | Q(code_postal__startswith=word)
+            )
+            if len(folded) >= FUZZY_MIN_LENGTH:
+                match |= Q(_search__trigram_word_similar=folded)
+                rank = rank + TrigramWordSimilarity(folded, "_search")
+            fuzzy = fuzzy.filter(match)
+        return fuzzy.annotate(search_rank=rank).order_by("-search_rank", "id")

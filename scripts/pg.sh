@@ -118,8 +118,8 @@ start() {
     fi
   fi
   echo "$port" >"$portfile"
-  # PostGIS in template1 so that test databases get it; the app database itself.
-  psql_su -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS unaccent;"
+  # PostGIS, unaccent and pg_trgm in template1 so that test databases get them; the app database itself.
+  psql_su -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm;"
   if [ "$(psql_su -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" != 1 ]; then
     echo "==> Creating database $dbname"
     psql_su -d postgres -c "CREATE DATABASE $dbname"

@@ -105,6 +105,8 @@ class Commune(models.Model):
                 fields=["name_key"], name="commune_name_key_idx", opclasses=["varchar_pattern_ops"]
             ),
             GinIndex(fields=["codes_postaux"], name="commune_postal_codes_gin"),
+            # typo-tolerant lookups (pg_trgm, migration 0003): "barcelonette" -> Barcelonnette
+            GinIndex(fields=["name_key"], name="commune_name_key_trgm", opclasses=["gin_trgm_ops"]),
         ]
         constraints = [
             models.CheckConstraint(

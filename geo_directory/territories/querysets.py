@@ -3,8 +3,12 @@
 import re
 
 from django.contrib.gis.db import models
+from django.contrib.postgres.search import TrigramSimilarity
 
 from .names import CODE_RE, LABEL_RE, name_key
+
+# Shorter texts are only matched by their start: their trigrams say little ("ga" ~ anything).
+FUZZY_MIN_LENGTH = 4
 
 
 class DepartementQuerySet(models.QuerySet):
@@ -67,7 +71,23 @@ class CommuneQuerySet(models.QuerySet):
         key = name_key(text)
         if not key:
             return self.none()
-        return self.filter(name_key__startswith=key).order_by("-population", "code")
+        starts = models.Q(name_key__startswith=key)
+        if len(key) < FUZZY_MIN_LENGTH:
+            return self.filter(starts).order_by("-population", "code")
+        # Names that start with the text first (most populated first), then names that look
+        # like it (pg_trgm ``%``, GIN index), most similar first: "barcelonette" -> Barcelonnette.
+        similar = TrigramSimilarity("name_key", key)
+        return (
+            self.filter(starts | models.Q(name_key__trigram_similar=key))
+            .annotate(
+                _rank=models.Case(
+                    models.When(starts, then=models.Value(2.0)),
+                    default=similar,
+                    output_field=models.FloatField(),
+                )
+            )
+            .order_by("-_rank", "-population", "code")
+        )
 
     def find(self, text: str):
         """The commune meant by a name, "Name (04)", a postal code or an INSEE code (old codes
@@ -94,6 +114,19 @@ class CommuneQuerySet(models.QuerySet):
         return (
             communes.filter(name_key=key).order_by("-population").first()
             or communes.filter(name_key__startswith=key).order_by("-population", "code").first()
+            or self._most_similar(communes, key)
+        )
+
+    @staticmethod
+    def _most_similar(communes, key: str):
+        """The commune whose name looks most like ``key`` (a typo: "barcelonette"), or None."""
+        if len(key) < FUZZY_MIN_LENGTH:
+            return None
+        return (
+            communes.filter(name_key__trigram_similar=key)
+            .annotate(_similarity=TrigramSimilarity("name_key", key))
+            .order_by("-_similarity", "-population", "code")
+            .first()
         )
 
 
