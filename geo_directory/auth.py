@@ -14,3 +14,11 @@ def client_ip(request) -> str:
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     forwarded = [a for a in forwarded if a]
     return forwarded[-count] if len(forwarded) >= count else remote
+
+
+def login_username(request, credentials=None) -> str | None:
+    """The username that failures are counted for, cut to the 255 characters django-axes can
+    store (no account has a longer one: without the cut, such a login attempt was a 500)."""
+    source = credentials if credentials else getattr(request, "data", request.POST)
+    username = source.get(settings.AXES_USERNAME_FORM_FIELD) if source else None
+    return username[:255] if isinstance(username, str) else username

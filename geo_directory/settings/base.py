@@ -165,6 +165,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_DISABLE_ACCESS_LOG = True  # failures are recorded; a row per successful login is not needed
 AXES_CLIENT_IP_CALLABLE = "geo_directory.auth.client_ip"
+AXES_USERNAME_CALLABLE = "geo_directory.auth.login_username"
 TRUSTED_PROXY_COUNT = int(os.environ.get("MAILLAGE_TRUSTED_PROXIES", "0"))
 
 

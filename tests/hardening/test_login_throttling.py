@@ -108,3 +108,9 @@ def test_behind_a_trusted_proxy_the_client_address_is_counted(rf, settings):
     assert client_ip(request) == "10.0.0.2"  # no proxy trusted: the header is the client's word
     settings.TRUSTED_PROXY_COUNT = 1
     assert client_ip(request) == "5.6.7.8"  # what the one trusted proxy saw
+
+
+def test_a_very_long_username_is_refused_and_counted_without_a_500(client):
+    long_name = "x" * 1999
+    statuses = [attempt(client, "mauvais", username=long_name).status_code for _ in range(6)]
+    assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429] * 2
