@@ -38,9 +38,12 @@ def set_validators(response, etag: str, last_modified: datetime | None):
 def respond(
     request, etag: str, last_modified: datetime | None, build: Callable[[], HttpResponse]
 ) -> HttpResponse:
-    """A 304 (or 412) when the client's validators match, else ``build()``; with validators."""
+    """A 304 (or 412) when the client's validators match, else ``build()``; with validators
+    unless ``build()`` answered an error (a 404 has no version to revalidate)."""
     timestamp = int(last_modified.timestamp()) if last_modified else None
     response = get_conditional_response(request, etag=etag, last_modified=timestamp)
     if response is None:
         response = build()
+        if response.status_code >= 400:
+            return response
     return set_validators(response, etag, last_modified)

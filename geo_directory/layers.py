@@ -13,7 +13,9 @@ Formats differ only where the format forces it: list fields are JSON arrays in e
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import models
@@ -106,6 +108,23 @@ class Field:
             if not text.isascii() or not text.lstrip("-").isdigit() or len(text) > 12:
                 raise ParameterError(self.name, f"{self.name} doit être un entier (reçu {raw!r}).")
             return int(text)
+        if self.type == "number":
+            try:
+                value = float(text) if text.isascii() and len(text) <= 30 else math.nan
+            except ValueError:
+                value = math.nan
+            if not math.isfinite(value):
+                raise ParameterError(self.name, f"{self.name} doit être un nombre (reçu {raw!r}).")
+            return value
+        if self.type == "date":
+            try:
+                if len(text) != 10:
+                    raise ValueError(text)
+                return date.fromisoformat(text)
+            except ValueError:
+                raise ParameterError(
+                    self.name, f"{self.name} doit être une date AAAA-MM-JJ (reçu {raw!r})."
+                ) from None
         if not text or len(text) > 250:
             raise ParameterError(self.name, f"{self.name} : de 1 à 250 caractères attendus.")
         if self.choices and text not in self.choices:

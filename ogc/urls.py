@@ -6,6 +6,8 @@ app_name = "ogc"
 
 urlpatterns = [
     path("ogc/", views.landing, name="landing"),
+    # Without the slash too: QGIS 3.22 cannot follow the relative redirect APPEND_SLASH sends.
+    path("ogc", views.landing, name="landing-without-slash"),
     path("ogc/conformance", views.conformance, name="conformance"),
     path("ogc/api", views.openapi, name="openapi"),
     path("ogc/collections", views.collections, name="collections"),

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from geo_directory import conditional
 from geo_directory.geojson import MEDIA_TYPE as GEOJSON
 from geo_directory.layers import ParameterError
 from tiles import versions
@@ -56,22 +57,26 @@ def respond(
     """Answer ``build(version)``'s document as JSON or through ``template``, with validators;
     a 304 when the client holds the current version. ``build`` returning None is a 404."""
     version = versions.current()
-    etag = versions.etag_for(version, fmt, request.get_host(), request.get_full_path())
-    if response := versions.not_modified(request, etag, version):
+    etag = conditional.etag_for(
+        "ogc", version.number, fmt, request.get_host(), request.get_full_path()
+    )
+
+    def build_response():
+        document = build(version)
+        if document is None:
+            return not_found(missing)
+        if fmt == "html":
+            response = render(request, template, {"doc": document, **(context or {})})
+        elif isinstance(document, str):
+            response = HttpResponse(document, content_type=json_type)
+        else:
+            text = json.dumps(document, ensure_ascii=False)
+            response = HttpResponse(text, content_type=json_type)
+        for name, value in (headers or {}).items():
+            response[name] = value
         return response
-    document = build(version)
-    if document is None:
-        return not_found(missing)
-    if fmt == "html":
-        response = render(request, template, {"doc": document, **(context or {})})
-    elif isinstance(document, str):
-        response = HttpResponse(document, content_type=json_type)
-    else:
-        text = json.dumps(document, ensure_ascii=False)
-        response = HttpResponse(text, content_type=json_type)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return versions.set_validators(response, etag, version)
+
+    return conditional.respond(request, etag, version.changed_at, build_response)
 
 
 def simple_params(request, allowed=("f",)):
