@@ -244,7 +244,9 @@ def build(view: DepartementCoverage, points, plan=None) -> folium.Map:
 
 
 def mediation_points_to_show(view: DepartementCoverage, queryset) -> list[tuple]:
-    """The mediation points in the département and those nearest to one of its communes."""
+    """The mediation points in the département and those nearest to one of its communes; a
+    real place listed by several sources is one marker (``Place.objects.one_per_place``)."""
     nearest = {row["nearest_place_id"] for row in view.rows if row["nearest_place_id"]}
     shown = queryset.filter(Q(pk__in=nearest) | Q(departement_code=view.departement.code))
+    shown = shown.one_per_place()
     return [(pk, nom, p.x, p.y) for pk, nom, p in shown.values_list("pk", "nom", "location")]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max
+from django.db.models import Case, Count, Max, Q, When
 
 from geo_directory import cache
 
@@ -57,29 +57,51 @@ def filled(place: Place) -> int:
     )
 
 
-def _key(place) -> tuple[str, str]:
-    return (place.import_source, place.source_id)
+def filled_in_sql():
+    """``filled`` computed by the database (ranking thousands of records without loading them)."""
+    checks = [Q(location__isnull=False)]
+    for model_field in Place._meta.get_fields():
+        name = getattr(model_field, "attname", None)
+        if name not in standard.MODEL_FIELDS:
+            continue
+        if name in standard.LIST_FIELDS:
+            checks.append(~Q(**{name: []}))
+        elif model_field.null:
+            checks.append(Q(**{f"{name}__isnull": False}))
+        else:
+            checks.append(~Q(**{name: ""}))
+    terms = [Case(When(check, then=1), default=0) for check in checks]
+    return sum(terms[1:], terms[0])
 
 
 def build() -> Groups:
     """Groups of public places from the detection and the keeper's decisions."""
-    public = Place.objects.public()
-    by_key = {
-        (source, source_id): pk
-        for pk, source, source_id in public.values_list("pk", "import_source", "source_id")
-    }
-    decisions = {
+    public_ids = set(Place.objects.public().values_list("pk", flat=True))
+    decisions = list(DuplicateDecision.objects.all())
+    keys = {(d.first_source, d.first_source_id) for d in decisions}
+    keys |= {(d.second_source, d.second_source_id) for d in decisions}
+    by_key = {}
+    if keys:
+        wanted = Q()
+        for source, source_id in keys:
+            wanted |= Q(import_source=source, source_id=source_id)
+        by_key = {
+            (source, source_id): pk
+            for pk, source, source_id in Place.objects.public()
+            .filter(wanted)
+            .values_list("pk", "import_source", "source_id")
+        }
+    verdicts = {
         (
             by_key.get((d.first_source, d.first_source_id)),
             by_key.get((d.second_source, d.second_source_id)),
         ): d.verdict
-        for d in DuplicateDecision.objects.all()
+        for d in decisions
     }
-    split = {frozenset(pair) for pair, verdict in decisions.items() if verdict == "different"}
+    split = {frozenset(pair) for pair, verdict in verdicts.items() if verdict == "different"}
     edges = [
-        (pair, 2.0) for pair, verdict in decisions.items() if verdict == "same" and None not in pair
+        (pair, 2.0) for pair, verdict in verdicts.items() if verdict == "same" and None not in pair
     ]
-    public_ids = set(by_key.values())
     edges += [
         ((p.first_id, p.second_id), p.score)
         for p in find_duplicates()
@@ -99,22 +121,19 @@ def build() -> Groups:
         merged = ga | gb
         for pk in merged:
             group_of[pk] = merged
+    ranks = {
+        pk: (-filled, -(updated.toordinal() if updated else 0), pk)
+        for pk, filled, updated in Place.objects.filter(pk__in=list(group_of))
+        .annotate(filled=filled_in_sql())
+        .values_list("pk", "filled", "date_maj")
+    }
     groups = Groups()
-    grouped = {pk for members in group_of.values() for pk in members}
-    places = {p.pk: p for p in Place.objects.filter(pk__in=grouped)}
     seen: set[int] = set()
     for members in group_of.values():
         if id(members) in seen:
             continue
         seen.add(id(members))
-        ordered = sorted(
-            members,
-            key=lambda pk: (
-                -filled(places[pk]),
-                -(places[pk].date_maj.toordinal() if places[pk].date_maj else 0),
-                pk,
-            ),
-        )
+        ordered = sorted(members, key=ranks.__getitem__)
         groups.members[ordered[0]] = tuple(ordered)
         for pk in ordered:
             groups.representative[pk] = ordered[0]

@@ -149,3 +149,11 @@ def test_the_mediators_add_a_place_list_shows_peyruis_town_hall_once(client):
     profile = page(client, "/mon-profil/?departement=04")
     assert profile.count("Commune de Peyruis (PEYRUIS)") == 1
     assert profile.count(f"{BARCELONNETTE} (Barcelonnette)") <= 1
+
+
+def test_the_coverage_map_shows_one_marker_per_real_place(client):
+    text = client.get("/couverture/04/?base=places").content.decode()
+    points = text[text.index("var points = ") :].split(";")[0]
+    ids = {int(pk) for pk in re.findall(r"\[(\d+), \"", points)}
+    assert len({21, 602} & ids) == 1  # France services Barcelonnette
+    assert len({192, 463} & ids) == 1  # Croix-Rouge of Sisteron, from two sources
