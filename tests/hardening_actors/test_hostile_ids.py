@@ -28,3 +28,19 @@ def test_invite_with_a_unicode_digit_id_is_refused_clearly(rf, actor_id):
 def test_actors_api_lieu_with_a_unicode_digit_is_a_400(client):
     response = client.get("/api/v1/acteurs/", {"lieu": "²"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "target, landing",
+    [
+        ("9999999999999999", "/mon-equipe/"),  # was reversed as a view name: 500
+        ("actors:team", "/mon-equipe/"),
+        ("https://evil.example/", "/mon-equipe/"),
+        ("//evil.example/", "/mon-equipe/"),
+        ("/acteurs/1/", "/acteurs/1/"),
+    ],
+)
+def test_next_is_a_path_of_this_site_or_ignored(client, target, landing):
+    client.force_login(make_coordinator(departements=["04"]).user)
+    response = client.post("/mon-equipe/inviter/", {"email": "x@example.org", "next": target})
+    assert response.status_code == 302 and response["Location"] == landing
