@@ -5,11 +5,11 @@ once the writer's transaction has committed. Every Django connection gets an exe
 that notices a statement writing to places, activities, actors or communes (``save()``,
 ``delete()``, ``QuerySet.update()``, bulk writes, raw SQL through Django) and schedules one
 ``services.apply_pending`` with ``transaction.on_commit`` for that transaction: an admin's
-"valider" action, a coordinator ending an activity, an import. Imports also send
-``geo_directory.signals.directory_imported`` at their end (their COPY does not pass through the
-wrapper). Reads never write these tables, so they never pay for it. Nothing runs while
-migrations run (their tables may not be there yet). Changes made outside Django (psql) wait in
-the queue for the next write or ``manage.py refresh_coverage``.
+"valider" action, a coordinator ending an activity, an import. The importers' COPY does not pass
+through the wrapper: they send ``geo_directory.signals.directory_imported`` at their end, which
+schedules the same update. Reads never write these tables, so they never pay for it. Nothing
+runs while migrations run (their tables may not be there yet). Changes made outside Django
+(psql) wait in the queue for the next write or ``manage.py refresh_coverage``.
 """
 
 from __future__ import annotations
@@ -66,11 +66,11 @@ def _install(sender, connection, **kwargs):
 
 
 def _imported(sender, **kwargs):
-    if _state["migrating"]:
-        return
-    from . import services
+    """After an import: COPY went around the wrapper, so schedule the update here (at once
+    when the import's transaction is over, as in a command)."""
+    from django.db import connection
 
-    services.apply_pending()
+    schedule(connection)
 
 
 def _migrating(sender, **kwargs):

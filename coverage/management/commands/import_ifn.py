@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from coverage import services
 from coverage.importers import FragilityIndexError, FragilityIndexImporter
 
 
@@ -19,3 +20,4 @@ class Command(BaseCommand):
         except FragilityIndexError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write("\n".join(report.lines()))
+        services.apply_pending()  # the maps show the index: new figures, new cache keys
