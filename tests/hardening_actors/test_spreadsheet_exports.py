@@ -34,9 +34,10 @@ def test_defuse(value, shown):
     assert defuse(value) == shown
 
 
-def test_priorities_csv_defuses_a_hostile_place_name(client):
+def test_priorities_csv_defuses_a_hostile_place_name(client, django_capture_on_commit_callbacks):
     # the only place in the Ubaye valley: the nearest point of uncovered communes around it
-    make_place("barcelonnette", HOSTILE, is_visible=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the coverage follows the write
+        make_place("barcelonnette", HOSTILE, is_visible=True)
     response = client.get(
         "/couverture/04/priorites.csv", {"seuil": "autre", "seuil_libre": "1", "base": "places"}
     )

@@ -15,13 +15,15 @@ TEAM_VIEW = "Vue « mon équipe »"
 
 
 @pytest.fixture
-def team_in_barcelonnette():
-    """A coordinator of 04 whose only team member works in Barcelonnette."""
+def team_in_barcelonnette(django_capture_on_commit_callbacks):
+    """A coordinator of 04 whose only team member works in Barcelonnette (the stored coverage
+    follows these writes, as after their commit)."""
     barcelonnette = make_place("barcelonnette", "Espace numérique de Barcelonnette")
 
     def build(validated):
-        coordinator = make_coordinator(departements=["04"], validated=validated)
-        add_to_team(coordinator, make_actor("Membre", places=[barcelonnette]))
+        with django_capture_on_commit_callbacks(execute=True):
+            coordinator = make_coordinator(departements=["04"], validated=validated)
+            add_to_team(coordinator, make_actor("Membre", places=[barcelonnette]))
         return coordinator
 
     return build
