@@ -31,7 +31,7 @@ from .models import Basis, CommuneShape, CoverageState, DirectoryVersion, PlaceC
 from .querysets import mediation_points
 
 LOCK_KEY = 5_000_511  # pg_advisory_xact_lock key: one coverage update at a time
-MAX_INCREMENTAL_PLACES = 2000  # more changed places than this: recompute France
+MAX_INCREMENTAL_PLACES = 500  # more changed places: a full recomputation is as fast (national)
 SHAPE_TOLERANCE_DEG = 0.001  # ~100 m: simplified polygons for maps and the API
 
 

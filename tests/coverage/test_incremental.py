@@ -18,7 +18,7 @@ from django.utils import timezone
 from pyproj import Geod
 
 from actors.models import Activity, Actor
-from coverage import pending, services
+from coverage import incremental, pending, services
 from coverage.models import CommuneCoverage
 from coverage.querysets import mediation_points
 from geo_directory.signals import directory_imported
@@ -207,8 +207,13 @@ class RandomChanges:
         actor.save()
 
 
-@pytest.mark.parametrize("seed", [13, 2026])
-def test_random_changes_one_by_one_equal_a_full_recomputation(seed):
+@pytest.mark.parametrize(
+    "seed, knn_communes", [(13, incremental.MAX_KNN_COMMUNES), (2026, 0)], ids=["knn", "memory"]
+)
+def test_random_changes_one_by_one_equal_a_full_recomputation(seed, knn_communes, monkeypatch):
+    """``knn``: communes whose nearest point changed are searched again by KNN; ``memory``: among
+    every point fetched once (what many such communes take)."""
+    monkeypatch.setattr(incremental, "MAX_KNN_COMMUNES", knn_communes)
     services.recompute()
     change = RandomChanges(seed)
     seen = set()
