@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The "type" of our FeatureCollections (geo_directory/api_schema.py) is drf-gis's enum.
+    "ENUM_NAME_OVERRIDES": {"GisFeatureCollectionEnum": ["FeatureCollection"]},
 }
 
 # "responses": costly pages and GeoJSON cached per data version (geo_directory/cache.py). Django's
