@@ -11,6 +11,13 @@ at the conseillers numériques places (so that the ``mediators`` basis is not em
 
 Prints both times and the ratio; target: the full national recomputation in at most 1.5 s.
 Also checks 500 random communes against a brute-force pyproj Geod computation.
+
+Then, in the same run, the incremental update (``services.apply_pending``, what runs after the
+commit of a write): seeded random changes (a place moved, added with a mediator, deleted,
+closed to the public; an activity ended or resumed), each timed from the queued change to the
+stored coverage updated, both bases; target: at most 50 ms per change. The stored result is
+then compared with a full recomputation (every commune, both bases), and the first views after
+a write are timed. The changes are rolled back at the end: the bench database is unchanged.
 """
 
 from __future__ import annotations
@@ -29,6 +36,12 @@ import _national  # noqa: E402
 
 TARGET_S = 1.5
 RUNS = 5
+INCREMENTAL_TARGET_MS = 50
+CHANGES = 60
+PLAIN_STORAGES = {  # no collected static files in the bench database's settings
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 
 def add_bench_mediators() -> int:
@@ -64,6 +77,165 @@ def add_bench_mediators() -> int:
         batch_size=2000,
     )
     return len(places)
+
+
+class Changes:
+    """One seeded random change to the national directory per call; returns its kind."""
+
+    def __init__(self, seed: int = 13):
+        import random
+
+        from actors.models import Activity
+        from coverage.querysets import mediation_points
+        from geo_directory.territories.models import Commune
+
+        self.rng = random.Random(seed)
+        self.refs = list(
+            Commune.objects.filter(reference_point__isnull=False)
+            .order_by("code")
+            .values_list("reference_point", flat=True)
+        )
+        self.points = list(mediation_points("places").order_by("pk").values_list("pk", flat=True))
+        self.activities = list(Activity.objects.order_by("pk").values_list("pk", flat=True))
+        self.serial = 0
+
+    def near(self, point, km: float):
+        from django.contrib.gis.geos import Point
+
+        dlat = self.rng.uniform(-km, km) / 111.0
+        dlon = self.rng.uniform(-km, km) / 78.0
+        return Point(round(point.x + dlon, 6), round(point.y + dlat, 6), srid=4326)
+
+    def __call__(self) -> str:
+        from actors.models import Activity, Actor
+        from places import standard
+        from places.models import Place
+
+        kind = self.rng.choice(["move", "move", "add", "delete", "close", "activity"])
+        place = (
+            Place.objects.alive()
+            .receiving_public()
+            .located()
+            .filter(pk=self.rng.choice(self.points))
+            .first()
+        )
+        if place is None:  # deleted or closed by an earlier change: open a new place instead
+            kind = "add"
+        if kind == "move":
+            place.location = self.near(place.location, self.rng.uniform(0.5, 10))
+            place.save()
+        elif kind == "add":
+            self.serial += 1
+            place = Place.objects.create(
+                import_source="banc-incremental",
+                source_id=str(self.serial),
+                nom=f"Banc incrémental {self.serial}",
+                location=self.near(self.rng.choice(self.refs), 3),
+            )
+            actor = Actor.objects.create(
+                first_name="Banc",
+                last_name=f"Incrémental{self.serial}",
+                roles=["mediateur"],
+                is_validated=True,
+                is_fictional=True,
+            )
+            Activity.objects.create(actor=actor, place=place, start_date=datetime.date(2025, 1, 1))
+        elif kind == "delete":
+            place.deleted_at = datetime.datetime.now(datetime.UTC)
+            place.save()
+        elif kind == "close":
+            place.modalites_acces = [standard.NO_PUBLIC]
+            place.save()
+        else:  # an activity ends or resumes (QuerySet.update, as the team page ends one)
+            activity = Activity.objects.get(pk=self.rng.choice(self.activities))
+            kind = "activity resumed" if activity.end_date else "activity ended"
+            end = None if activity.end_date else datetime.date(2025, 6, 1)
+            Activity.objects.filter(pk=activity.pk).update(end_date=end)
+        return kind
+
+
+def incremental(change, changes: int = CHANGES):
+    """Milliseconds of ``apply_pending`` per change (by kind), inside one transaction that the
+    caller rolls back; each change is applied before the next one is made."""
+    from coverage import services
+
+    timings = []
+    for _ in range(changes):
+        kind = change()
+        started = time.perf_counter()
+        report = services.apply_pending()
+        timings.append((kind, (time.perf_counter() - started) * 1000, report))
+        assert report.mode == "incremental", report.mode
+    return timings
+
+
+def differences_from_full() -> tuple[int, int]:
+    """(rows compared, rows that differ) between the stored coverage and a full recomputation:
+    distance within 0.01 m, the same nearest place or one as near, the same inside flag."""
+    import numpy as np
+
+    from coverage import services
+    from coverage.computation import GEOD
+    from coverage.models import CommuneCoverage
+    from geo_directory.territories.models import Commune
+    from places.models import Place
+
+    positions = dict(Place.objects.filter(location__isnull=False).values_list("pk", "location"))
+    refs = dict(
+        Commune.objects.filter(reference_point__isnull=False).values_list("code", "reference_point")
+    )
+    compared = differ = 0
+    for basis, rows, _ in services.computed_rows():
+        stored = {
+            code: (d, n, h)
+            for code, d, n, h in CommuneCoverage.objects.for_basis(basis).values_list(
+                "commune_id", "distance_m", "nearest_place_id", "has_place_inside"
+            )
+        }
+        other = []
+        for code, distance, nearest, inside in rows:
+            compared += 1
+            got = stored.get(code)
+            if got is None or got[2] != inside or (distance is None) != (got[0] is None):
+                differ += 1
+            elif distance is not None and abs(got[0] - distance) > 0.01:
+                differ += 1
+            elif got[1] != nearest:
+                other.append((code, got[1], distance))
+        if other:  # an equally near point is as good
+            _, _, metres = GEOD.inv(
+                [refs[c].x for c, _, _ in other],
+                [refs[c].y for c, _, _ in other],
+                [positions[n].x for _, n, _ in other],
+                [positions[n].y for _, n, _ in other],
+            )
+            differ += int(np.sum(np.abs(metres - [d for *_, d in other]) > 0.01))
+    return compared, differ
+
+
+def first_views(change) -> dict[str, float]:
+    """Milliseconds of the first answer of each view after a write: each view is served once
+    (the process warmed up), then one more change is applied (a new coverage stamp: no cached
+    answer holds) and each view is timed once."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from coverage import services
+
+    client = Client()
+    urls = ("/api/v1/communes/?departement=04", "/couverture/", "/couverture/04/")
+    out = {}
+    with override_settings(STORAGES=PLAIN_STORAGES, ALLOWED_HOSTS=["*"]):
+        for url in urls:
+            client.get(url)
+        change()
+        services.apply_pending()
+        for url in urls:
+            started = time.perf_counter()
+            response = client.get(url)
+            out[url] = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, (url, response.status_code)
+    return out
 
 
 def baseline(codes_lon, codes_lat, bases) -> tuple[float, float]:
@@ -119,11 +291,7 @@ def page_render(code: str = "04", runs: int = 3):
     from django.test.utils import override_settings
     from playwright.sync_api import sync_playwright
 
-    plain = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    with override_settings(STORAGES=plain, ALLOWED_HOSTS=["*"]):
+    with override_settings(STORAGES=PLAIN_STORAGES, ALLOWED_HOSTS=["*"]):
         thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
         thread.daemon = True
         thread.start()
@@ -180,6 +348,14 @@ def main() -> int:
     started = time.perf_counter()
     cold_report = services.recompute()
     cold = time.perf_counter() - started
+    from django.db import transaction
+
+    with transaction.atomic():
+        change = Changes()
+        timings = incremental(change)
+        compared, differ = differences_from_full()
+        views = first_views(change)
+        transaction.set_rollback(True)  # the bench database stays as it was
     codes, lon, lat = services._communes(None)
     bases = []
     for basis in ("mediators", "places"):
@@ -221,6 +397,36 @@ def main() -> int:
         f" ours / STRtree baseline: {median / strtree:.1f}x"
     )
     print(f"check: 500 random communes vs brute-force pyproj Geod, worst difference {worst:.6f} m")
+    ms = sorted(t for _, t, _ in timings)
+    inc_median = statistics.median(ms)
+    p90 = ms[int(0.9 * (len(ms) - 1))]
+    print(
+        f"incremental update, one change reflected, both bases ({len(ms)} seeded changes):"
+        f" median {inc_median:.1f} ms, p90 {p90:.1f} ms, max {ms[-1]:.1f} ms"
+        f"   target <= {INCREMENTAL_TARGET_MS} ms: "
+        f"{'OK' if inc_median <= INCREMENTAL_TARGET_MS else 'MISSED'}"
+    )
+    kinds = {}
+    for kind, t, report in timings:
+        kinds.setdefault(kind, []).append((t, sum(report.communes.values())))
+    print(
+        "  by change: "
+        + ", ".join(
+            f"{kind} {len(v)}x median {statistics.median(t for t, _ in v):.1f} ms"
+            f" ({statistics.median(n for _, n in v):.0f} rows)"
+            for kind, v in sorted(kinds.items())
+        )
+    )
+    print(
+        f"  full recomputation / incremental update: {median * 1000 / inc_median:.0f}x"
+        f" (same run; full median {median:.3f} s)"
+    )
+    print(
+        f"  stored after the changes vs a full recomputation: {compared} rows compared,"
+        f" {differ} different (distance within 0.01 m, nearest or as near, inside)"
+    )
+    print("first view after a write: " + ", ".join(f"{url} {t:.0f} ms" for url, t in views.items()))
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     print(
         f"/couverture/04/ in chromium (national data): map drawn in {render_s:.2f} s"
         f" (target <= 2 s), {page_bytes / 1e6:.2f} MB transferred with assets (target <= 1.5 MB)"

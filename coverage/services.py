@@ -392,13 +392,20 @@ def is_fresh() -> bool:
 
 
 def stamp() -> str:
-    """When the stored coverage last changed: a key for caches and ETags."""
-    value = CoverageState.objects.filter(pk=1).values_list("computed_at", flat=True).first()
+    """When what the coverage pages show last changed, a key for caches and ETags: the stored
+    coverage (``computed_at``) or the directory it names (places, communes, the fragility
+    index...: ``DirectoryVersion.changed_at``, bumped by triggers in the writer's transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT greatest((SELECT computed_at FROM {CoverageState._meta.db_table}"
+            f" WHERE id = 1), (SELECT changed_at FROM {DirectoryVersion._meta.db_table}"
+            " WHERE id = 1))"
+        )
+        value = cursor.fetchone()[0]
     return value.isoformat() if value else "never"
 
 
 def mark_stale() -> None:
     """Tell coverage that the directory changed by a path its triggers do not see (triggers
-    disabled, a restored dump, the fragility index shown with it): the next ``apply_pending``
-    recomputes France."""
+    disabled, a restored dump): the next ``apply_pending`` recomputes France."""
     pending.ask_full()

@@ -151,3 +151,15 @@ def test_no_read_computes_the_coverage(client, fresh):
     assert list(CommuneCoverage.objects.order_by("pk").values_list("distance_m", flat=True)) == (
         stored
     )
+
+
+def test_the_stamp_moves_with_the_directory_and_with_the_coverage(fresh):
+    """Pages and the API cache their answers under the stamp: a renamed place (shown as a
+    commune's nearest point) or a new fragility index changes it without any recomputation."""
+    first = services.stamp()
+    Place.objects.filter(departement_code="04").update(nom="Espace renommé")
+    second = services.stamp()
+    assert second != first and services.is_fresh()
+    move_a_place()
+    services.apply_pending()
+    assert services.stamp() not in (first, second)
