@@ -84,7 +84,7 @@ def test_filters_live_in_the_url_and_narrow_the_list(client):
     ids = result_ids(page)
     assert free.pk in ids and paid.pk not in ids and closed.pk not in ids
     assert re.search(r'value="Gratuit"[^>]*checked', page)  # the filter shows as ticked
-    assert "Filtrer <span class=\"filters-count\">(2 choisis)</span>" in page
+    assert 'Filtrer <span class="filters-count">(2 choisis)</span>' in page
 
 
 def test_filters_without_a_place_ask_for_one(client):
