@@ -7,13 +7,11 @@ PostGIS writes the GeoJSON.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from django.db.models import F
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -21,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geo_directory import cache as response_cache
+from geo_directory import conditional
 from geo_directory.api_schema import feature_collection_serializer
 from geo_directory.geojson import MEDIA_TYPE, collection_text
 from geo_directory.renderers import GeoJSONAPIView
@@ -41,29 +40,11 @@ ERRORS = {
 }
 
 
-def _etag(request, stamp: str) -> str:
-    """Changes with each recomputation (``services.stamp``) and with the query."""
-    text = "|".join([stamp, request.get_full_path()])
-    return '"' + hashlib.sha256(text.encode()).hexdigest()[:24] + '"'
-
-
-def _conditional(request, etag: str, stamp: str, build):
-    """304 when the client already holds this version (``If-None-Match``, else
-    ``If-Modified-Since`` against the last recomputation), else ``build()``; with the ETag and
-    ``Last-Modified``."""
+def _validators(request, stamp: str) -> tuple[str, datetime | None]:
+    """ETag and Last-Modified: they change with each recomputation (``services.stamp``); the
+    ETag with the query too."""
     computed = datetime.fromisoformat(stamp) if stamp != "never" else None
-    if_none_match = request.headers.get("If-None-Match")
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    if if_none_match is not None:
-        fresh = etag in if_none_match
-    else:
-        fresh = bool(since and computed and int(computed.timestamp()) <= since)
-    response = HttpResponseNotModified() if fresh else build()
-    response["ETag"] = etag
-    if computed:
-        response["Last-Modified"] = http_date(computed.timestamp())
-    response["Cache-Control"] = "no-cache"
-    return response
+    return conditional.etag_for("communes", stamp, request.get_full_path()), computed
 
 
 def _params(serializer_class, request):
@@ -98,11 +79,12 @@ class CommuneCoverageList(GeoJSONAPIView):
         """The body is built once per coverage version and query (the ETag says both), then
         read from the cache by every worker; only a query never answered is validated (a bad
         parameter is a 400 and is never cached)."""
-        stamp = services.stamp()
-        etag = _etag(request, stamp)
+        etag, computed = _validators(request, services.stamp())
         body = response_cache.get(CACHE_NAMESPACE, (etag,))
         params = _params(CommuneListParams, request) if body is None else None
-        return _conditional(request, etag, stamp, lambda: self._response(etag, body, params))
+        return conditional.respond(
+            request, etag, computed, lambda: self._response(etag, body, params)
+        )
 
     def _response(self, etag: str, body: str | None, params) -> HttpResponse:
         if body is None:
