@@ -61,7 +61,7 @@ def test_only_consenting_validated_current_mediators_appear_and_no_trace_of_othe
     assert "ici depuis le 14 mars 2023" in listed
     assert shown.email in listed and shown.phone in listed
     assert "Basile Sanstéléphone" in listed and no_phone.email in listed
-    assert listed.count("Téléphone professionnel") == 1  # Basile has none
+    assert listed.count("Téléphone :") == 1  # Basile has none
     assert "Les personnes qui vous accompagnent" in listed
 
     outputs = {

@@ -68,7 +68,7 @@ def test_the_sheet_of_either_record_is_one_sheet_naming_both_sources_with_merged
     sheet = page(client, "/lieux/21/")
     sources = sheet[sheet.index('id="sources"') :]
     sources = sources[: sources.index("</section>")]
-    assert "france-services" in sources and "identifiant 573" in sources
+    assert "france-services</strong>, fiche 573" in sources
     assert "hub-du-sud" in sources and "mediation-numerique-france-services-573" in sources
     # the France services record has no services: the Hub du Sud's complete the sheet
     assert Place.objects.get(pk=21).services == []
