@@ -1,5 +1,6 @@
-"""Site-wide pages: home and health check."""
+"""Site-wide pages: home, login, health check."""
 
+from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -17,6 +18,18 @@ def home(request):
 def _home(request):
     departements = Departement.objects.territory_summary().select_related("region")
     return render(request, "home.html", {"departements": departements})
+
+
+class LoginView(auth_views.LoginView):
+    """The login form. Without a safe ``next``, a person lands where their role works:
+    ``landing(user)`` (given by urls.py: ``actors.landing.landing_url``) names that page, or
+    None for LOGIN_REDIRECT_URL. An unsafe ``next`` (another site) is ignored by Django."""
+
+    landing = None
+
+    def get_default_redirect_url(self):
+        url = self.landing(self.request.user) if self.landing else None
+        return url or super().get_default_redirect_url()
 
 
 MACHINE_PREFIXES = ("/api/", "/ogc/", "/tiles/")

@@ -178,8 +178,28 @@ def admin_path(value: str) -> str:
 ADMIN_PATH = admin_path(os.environ.get("MAILLAGE_ADMIN_PATH", "admin/"))
 
 LOGIN_URL = "login"
+# Without a safe `next`, the login view sends each person where their role works
+# (actors.landing.landing_url); this is for the others.
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# E-mail (password reset, address confirmation, invitations). Without MAILLAGE_EMAIL_HOST the
+# messages are printed on the console (development, demo); tests use Django's locmem outbox.
+# In production set MAILLAGE_EMAIL_HOST (and _PORT, _USER, _PASSWORD, _TLS or _SSL, _FROM).
+EMAIL_HOST = os.environ.get("MAILLAGE_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("MAILLAGE_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("MAILLAGE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("MAILLAGE_EMAIL_PASSWORD", "")
+EMAIL_USE_SSL = env_bool("MAILLAGE_EMAIL_SSL", False)
+EMAIL_USE_TLS = env_bool("MAILLAGE_EMAIL_TLS", not EMAIL_USE_SSL)  # STARTTLS on 587
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("MAILLAGE_EMAIL_FROM", "Maillage <ne-pas-repondre@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # GDAL < 3.9 cannot block file/network access (gis.W001): the project never hands a
 # user-supplied SRS string or raster to GDAL, so that one check is silenced.
