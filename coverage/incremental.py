@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from geo_directory.territories.models import Commune
 
+from . import storage
 from .computation import GEOD, nearest_geodesic
 from .models import Basis, CommuneCoverage
 from .querysets import mediation_points
@@ -338,14 +339,5 @@ def _search_in_memory(basis: str, communes: list[tuple[str, float, float]]):
 
 def _write(rows) -> None:
     """``rows``: (basis, code, distance | None, nearest | None, inside)."""
-    if not rows:
-        return
-    columns = [list(column) for column in zip(*rows, strict=True)]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {TABLE} t SET distance_m = v.d, nearest_place_id = v.n,"
-            " has_place_inside = v.h"
-            " FROM unnest(%s::varchar[], %s::varchar[], %s::float8[], %s::bigint[], %s::bool[])"
-            " AS v(basis, code, d, n, h) WHERE t.basis = v.basis AND t.commune_id = v.code",
-            columns,
-        )
+        storage.update(cursor, rows)

@@ -3,7 +3,8 @@
 A full national recomputation mostly finds the same nearest points as last time; rewriting
 70,000 rows (and their index entries and foreign-key checks) would cost seconds, so the new
 rows are compared with the stored ones in memory and only the differences are written, with one
-UPDATE ... FROM unnest(...), one INSERT and one DELETE per basis.
+UPDATE ... FROM unnest(...), one INSERT and one DELETE per basis. Every write sets the row's
+``reach`` box from its distance (``coverage_reach``, migration 0008), in the same statement.
 """
 
 from __future__ import annotations
@@ -60,17 +61,7 @@ def write(basis: str, rows, departement: str | None = None) -> WriteCounts:
                 changed.append(row)
             else:
                 counts.unchanged += 1
-        if changed:
-            codes, distances, places, inside = (
-                list(column) for column in zip(*changed, strict=True)
-            )
-            cursor.execute(
-                f"UPDATE {TABLE} t SET distance_m = v.d, nearest_place_id = v.n,"
-                " has_place_inside = v.h"
-                " FROM unnest(%s::varchar[], %s::float8[], %s::bigint[], %s::bool[])"
-                " AS v(code, d, n, h) WHERE t.basis = %s AND t.commune_id = v.code",
-                [codes, distances, places, inside, basis],
-            )
+        update(cursor, [(basis, *row) for row in changed])
         if new:
             _copy(cursor, basis, new)
         if stored:
@@ -82,8 +73,37 @@ def write(basis: str, rows, departement: str | None = None) -> WriteCounts:
     return counts
 
 
+def update(cursor, rows) -> None:
+    """``rows``: (basis, code, distance_m | None, nearest id | None, has_place_inside) of rows
+    that exist."""
+    if not rows:
+        return
+    cursor.execute(
+        f"UPDATE {TABLE} t SET distance_m = v.d, nearest_place_id = v.n, has_place_inside = v.h,"
+        " reach = coverage_reach(c.reference_point, v.d)"
+        " FROM unnest(%s::varchar[], %s::varchar[], %s::float8[], %s::bigint[], %s::bool[])"
+        f" AS v(basis, code, d, n, h) LEFT JOIN {COMMUNES} c ON c.code = v.code"
+        " WHERE t.basis = v.basis AND t.commune_id = v.code",
+        [list(column) for column in zip(*rows, strict=True)],
+    )
+
+
 def _copy(cursor, basis: str, rows) -> None:
-    columns = "(commune_id, basis, distance_m, nearest_place_id, has_place_inside)"
-    with cursor.cursor.copy(f"COPY {TABLE} {columns} FROM STDIN") as copy:
+    """COPY into a session's staging table, then one INSERT that adds the reach boxes."""
+    columns = "(commune_id, distance_m, nearest_place_id, has_place_inside)"
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS coverage_staging (commune_id varchar(5),"
+        " distance_m float8, nearest_place_id bigint, has_place_inside bool)"
+    )
+    cursor.execute("TRUNCATE coverage_staging")
+    with cursor.cursor.copy(f"COPY coverage_staging {columns} FROM STDIN") as copy:
         for code, distance, place_id, has_inside in rows:
-            copy.write_row((code, basis, distance, place_id, has_inside))
+            copy.write_row((code, distance, place_id, has_inside))
+    cursor.execute(
+        f"INSERT INTO {TABLE} (commune_id, basis, distance_m, nearest_place_id,"
+        " has_place_inside, reach)"
+        " SELECT s.commune_id, %s, s.distance_m, s.nearest_place_id, s.has_place_inside,"
+        " coverage_reach(c.reference_point, s.distance_m)"
+        f" FROM coverage_staging s LEFT JOIN {COMMUNES} c ON c.code = s.commune_id",
+        [basis],
+    )

@@ -11,8 +11,9 @@
    places (an import: the full recomputation is then faster than one update per place).
 2. ``coverage_communecoverage.reach``: a lon/lat box around the commune's reference point that
    holds every point nearer than its stored ``distance_m`` (the whole world when there is none),
-   kept by a row trigger, with a GiST index: the communes a new or moved point can become the
-   nearest point of are the rows whose reach contains it (a few dozen, not 35,000).
+   written with the row by ``coverage.storage`` (``coverage_reach``), with a GiST index: the
+   communes a new or moved point can become the nearest point of are the rows whose reach
+   contains it (a few dozen, not 35,000).
 3. An index on ``nearest_place_id``: the communes whose nearest point was a changed place.
 
 These are SQL objects the ORM never reads, so the models do not list them (a ``reach`` field
@@ -213,31 +214,18 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION coverage_set_reach() RETURNS trigger AS $$
-BEGIN
-    NEW.reach := coverage_reach(
-        (SELECT reference_point FROM territories_commune WHERE code = NEW.commune_id),
-        NEW.distance_m);
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-
 ALTER TABLE coverage_communecoverage ADD COLUMN reach geometry(Polygon, 4326);
 UPDATE coverage_communecoverage t SET reach = coverage_reach(c.reference_point, t.distance_m)
 FROM territories_commune c WHERE c.code = t.commune_id;
 UPDATE coverage_communecoverage SET reach = coverage_reach(NULL, NULL) WHERE reach IS NULL;
 ALTER TABLE coverage_communecoverage ALTER COLUMN reach SET NOT NULL;
-CREATE TRIGGER coverage_set_reach BEFORE INSERT OR UPDATE OF distance_m, commune_id
-    ON coverage_communecoverage FOR EACH ROW EXECUTE FUNCTION coverage_set_reach();
 CREATE INDEX coverage_reach_gist ON coverage_communecoverage USING gist (reach);
 CREATE INDEX coverage_nearest_idx ON coverage_communecoverage (nearest_place_id);
 """
 
 UNREACH = """
-DROP TRIGGER IF EXISTS coverage_set_reach ON coverage_communecoverage;
 DROP INDEX IF EXISTS coverage_nearest_idx;
 ALTER TABLE coverage_communecoverage DROP COLUMN IF EXISTS reach;
-DROP FUNCTION IF EXISTS coverage_set_reach();
 DROP FUNCTION IF EXISTS coverage_reach(geometry, double precision);
 """
 
