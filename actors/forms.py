@@ -2,6 +2,7 @@
 
 from django import forms
 
+from geo_directory import phones
 from geo_directory.territories.models import Commune
 from places.models import Place
 
@@ -72,7 +73,7 @@ class ProfileForm(forms.ModelForm):
         model = Actor
         fields = ["first_name", "last_name", "phone", "visibility_consent"]
         help_texts = {
-            "phone": "Format international, par exemple +33492301234.",
+            "phone": f"Comme vous le composez, par exemple {phones.EXAMPLE}.",
             "visibility_consent": (
                 "Cochez pour apparaître dans l'annuaire public avec vos coordonnées "
                 "professionnelles. Sans cette case, le public ne voit aucune trace de vous."
@@ -82,6 +83,28 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].initial = self.instance.email
+        self.fields["phone"].widget.input_type = "tel"
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel"})
+        # clean_phone reads any usual form; the model's validator then checks the E.164 result
+        self.fields["phone"].validators = []
+        self.fields["phone"].max_length = 30
+        self.fields["phone"].widget.attrs["maxlength"] = "30"
+        if not self.is_bound and self.instance.phone:
+            self.initial["phone"] = phones.display(self.instance.phone)
+
+    def clean_phone(self):
+        """Any usual French form ("04 65 70 00 03", "+33 4 65 70 00 03", "0262 …"), stored
+        E.164; read in the plan of an overseas département the person works in, if any."""
+        try:
+            return phones.normalize(self.cleaned_data.get("phone"), self._overseas_departement())
+        except phones.InvalidPhone as error:
+            raise forms.ValidationError(str(error), code="invalid_phone") from None
+
+    def _overseas_departement(self) -> str:
+        if not self.instance.pk:
+            return ""
+        codes = self.instance.activities.values_list("place__departement_code", flat=True)
+        return next((code for code in codes if code in phones.REGIONS), "")
 
 
 class AddActivityForm(forms.Form):

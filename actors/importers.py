@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -27,11 +26,12 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from geo_directory import phones
 from geo_directory.signals import directory_imported
 from geo_directory.territories.models import Commune, CommuneAlias, Departement
 from places.models import Place
 
-from .models import Actor, Role, TeamMembership, phone_validator
+from .models import Actor, Role, TeamMembership
 from .querysets import normalize_name
 
 COLUMNS = [
@@ -56,7 +56,6 @@ COLUMNS = [
 REQUIRED = ["id", "prenom", "nom", "roles"]
 TRUE = {"oui", "o", "true", "vrai", "1", "yes"}
 FALSE = {"non", "n", "false", "faux", "0", "no", ""}
-OVERSEAS_PREFIX = {"974": "+262", "971": "+590", "972": "+596", "973": "+594", "976": "+262"}
 
 
 class RowError(Exception):
@@ -166,20 +165,18 @@ class ActorImporter:
         return self.places[key]
 
     def _phone(self, line, row, departements):
+        """The one phone cleaner (``geo_directory.phones``), read in the plan of the first
+        overseas département the person works in, if any."""
         raw = (row.get("telephone") or "").strip()
-        phone = re.sub(r"[\s.\-()]", "", raw)
-        if re.fullmatch(r"0\d{9}", phone):
-            prefix = next((OVERSEAS_PREFIX[d] for d in departements if d in OVERSEAS_PREFIX), "+33")
-            phone = prefix + phone[1:]
+        overseas = next((d for d in departements if d in phones.REGIONS), "")
+        try:
+            phone = phones.normalize(raw, overseas)
+        except phones.InvalidPhone:
+            raise RowError("telephone", raw, "numéro de téléphone invalide.") from None
         if phone != raw:
             self.report.cleaned.append(
                 {"line": line, "field": "telephone", "note": f"{raw!r} -> {phone!r}"}
             )
-        if phone:
-            try:
-                phone_validator(phone)
-            except ValidationError:
-                raise RowError("telephone", raw, "numéro de téléphone invalide.") from None
         return phone
 
     def parse(self, line: int, row: dict) -> dict:

@@ -8,12 +8,12 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from geo_directory import phones
 from geo_directory.territories.models import Commune, Departement
 from places.models import Place
 
@@ -27,11 +27,6 @@ class Role(models.TextChoices):
 
 
 MEDIATOR_ROLES = (Role.MEDIATEUR, Role.CONSEILLER_NUMERIQUE)
-
-phone_validator = RegexValidator(
-    r"^(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}$",
-    "Téléphone au format international, par exemple +33492301234.",
-)
 
 
 class Actor(models.Model):
@@ -57,7 +52,7 @@ class Actor(models.Model):
         editable=False,
     )
     phone = models.CharField(
-        "téléphone professionnel", max_length=20, blank=True, validators=[phone_validator]
+        "téléphone professionnel", max_length=20, blank=True, validators=[phones.validate]
     )
     roles = ArrayField(
         models.CharField(max_length=24, choices=Role.choices), default=list, verbose_name="rôles"

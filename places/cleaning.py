@@ -13,20 +13,10 @@ from datetime import date
 
 from opening_hours import OpeningHours, ParserError
 
+from geo_directory import phones
+
 from . import standard
 
-# Calling codes of the overseas départements and collectivités (by INSEE département code).
-OVERSEAS_PREFIXES = {
-    "971": "+590",
-    "972": "+596",
-    "973": "+594",
-    "974": "+262",
-    "975": "+508",
-    "976": "+262",
-    "977": "+590",
-    "978": "+590",
-}
-PHONE_PATTERN = re.compile(r"^(\+33|\+590|\+594|\+262|\+596|\+269|\+687|\+689|\+508|\+681)\d{6,9}$")
 POSTAL_PATTERN = re.compile(r"^\d{5}$")
 INSEE_PATTERN = re.compile(r"^([013-9]\d|2[AB1-9])\d{3}$")
 PIVOT_PATTERN = re.compile(r"^[a-zA-Z0-9]{9,14}$")
@@ -86,21 +76,17 @@ def clean_insee_code(value) -> Cleaned:
 
 
 def clean_phone(value, departement: str = "") -> Cleaned:
-    """French numbers in international form: ``04 92 30 52 00`` -> ``+33492305200``; overseas
-    numbers take their département's prefix (974: ``0262 90 47 00`` -> ``+262262904700``)."""
+    """French numbers in international form (``geo_directory.phones``, the project's one phone
+    cleaner): ``04 92 30 52 00`` -> ``+33492305200``; an overseas number in its territory's plan
+    (``0262 90 47 00`` -> ``+262262904700``)."""
     raw = text(value)
     if not raw:
         return "", None
-    number = re.sub(r"[\s.\-/()]", "", raw.replace("(0)", ""))
-    if number.startswith("00"):
-        number = "+" + number[2:]
-    if re.fullmatch(r"0\d{9}", number):
-        number = OVERSEAS_PREFIXES.get(departement, "+33") + number[1:]
-    elif re.fullmatch(r"[1-9]\d{8}", number):  # a lost leading zero
-        number = OVERSEAS_PREFIXES.get(departement, "+33") + number
-    if PHONE_PATTERN.match(number):
-        return number, (None if number == raw else f"téléphone « {raw} » → {number}")
-    return "", f"téléphone illisible « {raw} » ignoré"
+    try:
+        number = phones.normalize(raw, departement)
+    except phones.InvalidPhone:
+        return "", f"téléphone illisible « {raw} » ignoré"
+    return number, (None if number == raw else f"téléphone « {raw} » → {number}")
 
 
 def clean_opening_hours(value) -> Cleaned:

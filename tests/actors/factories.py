@@ -53,7 +53,7 @@ def make_actor(
         first_name=first_name,
         last_name=last_name,
         email=fields.pop("email", f"{first_name}.{number}@example.org".lower()),
-        phone=fields.pop("phone", f"+334657{number:05d}"),
+        phone=fields.pop("phone", f"+334657{50000 + number:05d}"),  # demo actors: 04 65 70 0…
         roles=list(roles),
         visibility_consent=consent,
         is_validated=validated,
