@@ -7,11 +7,10 @@ PostGIS writes the GeoJSON.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -25,7 +24,7 @@ from geo_directory.geojson import MEDIA_TYPE, collection_text
 from geo_directory.renderers import GeoJSONAPIView
 from geo_directory.territories.models import Departement
 
-from . import reports, services
+from . import reports
 from .layer import COMMUNES, COMMUNES_WRITER
 from .models import CommuneCoverage
 from .params import CommuneListParams, CoverageParams
@@ -40,13 +39,6 @@ ERRORS = {
 }
 
 
-def _validators(request, stamp: str) -> tuple[str, datetime | None]:
-    """ETag and Last-Modified: they change with each recomputation (``services.stamp``); the
-    ETag with the query too."""
-    computed = datetime.fromisoformat(stamp) if stamp != "never" else None
-    return conditional.etag_for("communes", stamp, request.get_full_path()), computed
-
-
 def _params(serializer_class, request):
     serializer = serializer_class(data=request.query_params)
     if not serializer.is_valid():
@@ -55,6 +47,25 @@ def _params(serializer_class, request):
 
 
 CACHE_NAMESPACE = "communes-geojson"
+QUERY_NAMESPACE = "communes-query"  # a query string -> its canonical parameters
+LIST_PARAMETERS = tuple(CommuneListParams().fields)
+
+
+def _canonical(params) -> tuple:
+    """What a body depends on: the validated parameters (the threshold quantised, defaults
+    filled in), in one order. Random thresholds, spellings or unknown parameters of one
+    question share one body in the cache, and its links name it this way."""
+    return tuple((name, params[name]) for name in LIST_PARAMETERS if params.get(name) is not None)
+
+
+def _query_text(canonical: tuple, **changes) -> str:
+    values = {**dict(canonical), **changes}
+    return urlencode(
+        {
+            name: ("true" if value else "false") if isinstance(value, bool) else value
+            for name, value in values.items()
+        }
+    )
 
 
 class CommuneCoverageList(GeoJSONAPIView):
@@ -65,45 +76,73 @@ class CommuneCoverageList(GeoJSONAPIView):
         "simplifiés (~40 m, 5 décimales), avec `code_insee`, `nom`, `population`, `distance_m` "
         "(mètres sur l'ellipsoïde WGS84 jusqu'au point de médiation le plus proche, où qu'il "
         "soit), `nearest_place_id`, `has_place_inside`, `covered` (au seuil demandé) et `ifn` "
-        "(indice de fragilité numérique, 0-10).",
+        "(indice de fragilité numérique, 0-10). Paginée par code INSEE (`page`, `page_size` "
+        "jusqu'à 1000, `numberMatched`, `links` rel=next/prev) : un département tient dans une "
+        "page, la France entière en fait 35.",
         parameters=[CommuneListParams],
         responses={
             (200, MEDIA_TYPE): OpenApiResponse(
-                feature_collection_serializer(COMMUNES, paged=False),
-                description="FeatureCollection",
+                feature_collection_serializer(COMMUNES), description="FeatureCollection"
             ),
             **ERRORS,
         },
     )
     def get(self, request):
-        """The body is built once per coverage version and query (the ETag says both), then
-        read from the cache by every worker; only a query never answered is validated (a bad
-        parameter is a 400 and is never cached)."""
-        etag, computed = _validators(request, services.stamp())
-        body = response_cache.get(CACHE_NAMESPACE, (etag,))
-        params = _params(CommuneListParams, request) if body is None else None
+        """The body is built once per data version and canonical query (the ETag says both),
+        then read from the cache by every worker. A query string already seen in this version
+        costs two single-row queries and no serializer; a bad parameter is a 400, never
+        cached."""
+        version = response_cache.version()
+        seen = (version, request.get_full_path())
+        canonical = response_cache.get(QUERY_NAMESPACE, seen, shared=False)
+        if canonical is None:
+            canonical = _canonical(_params(CommuneListParams, request))
+            response_cache.put(QUERY_NAMESPACE, seen, canonical, shared=False)
+        host = request.get_host()
+        etag = conditional.etag_for("communes", version.number, canonical, host)
         return conditional.respond(
-            request, etag, computed, lambda: self._response(etag, body, params)
+            request, etag, version.changed_at, lambda: self._response(request, version, canonical)
         )
 
-    def _response(self, etag: str, body: str | None, params) -> HttpResponse:
-        if body is None:
-            body = self._body(params)
-            response_cache.put(CACHE_NAMESPACE, (etag,), body)
+    def _response(self, request, version, canonical: tuple) -> HttpResponse:
+        body, _ = response_cache.get_or_build(
+            CACHE_NAMESPACE,
+            (version, canonical, request.get_host()),  # the links name the host
+            lambda: self._body(request, canonical),
+        )
         return HttpResponse(body, content_type=MEDIA_TYPE)
 
-    def _body(self, params) -> str:
-        """The layer's Features (``coverage.layer``), as OGC and the tiles publish them."""
-        options = {"basis": params["basis"], "threshold_km": params["threshold_km"]}
+    def _body(self, request, canonical: tuple) -> str:
+        """One page of the layer's Features (``coverage.layer``), as OGC and the tiles publish
+        them, in code order, counted in the same statement."""
+        params = dict(canonical)
+        options = {"basis": str(params["basis"]), "threshold_km": float(params["threshold_km"])}
         queryset = COMMUNES.rows(**options)
         if params.get("departement"):
             queryset = queryset.filter(departement_id=params["departement"])
-        if params["covered"] is not None:
+        if params.get("covered") is not None:
             queryset = queryset.filter(is_covered=params["covered"])
-        _matched, features = COMMUNES_WRITER.page(
-            queryset.values(page_id=F("code")), options=options
+        page, size = params["page"], params["page_size"]
+        start = (page - 1) * size
+        matched, features = COMMUNES_WRITER.page(
+            queryset.values(page_id=F("code"))[start : start + size],
+            matched=queryset,
+            options=options,
         )
-        return collection_text(features)
+        base = request.build_absolute_uri(request.path) + "?"
+        links = [{"rel": "self", "type": MEDIA_TYPE, "href": base + _query_text(canonical)}]
+        if start + size < matched:
+            href = base + _query_text(canonical, page=page + 1)
+            links.append({"rel": "next", "type": MEDIA_TYPE, "href": href})
+        if page > 1:
+            href = base + _query_text(canonical, page=page - 1)
+            links.append({"rel": "prev", "type": MEDIA_TYPE, "href": href})
+        members = {
+            "numberMatched": matched,
+            "numberReturned": max(0, min(size, matched - start)),
+            "links": links,
+        }
+        return collection_text(features, members)
 
 
 class DepartementSummaryList(APIView):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.core.cache import cache
 from django.db.models import F
 
+from geo_directory import cache
 from geo_directory.territories.models import Departement
 
 from . import services
@@ -85,10 +85,12 @@ class DepartementCoverage:
 
 
 def _cached(name: str, basis: str, threshold_m: float, compute):
-    """Figures over all of France change only when the coverage is recomputed: cache them per
-    computation (``services.stamp``), basis and threshold."""
-    key = f"coverage:{name}:{services.stamp()}:{basis}:{threshold_m:g}"
-    return cache.get_or_set(key, compute, timeout=3600)
+    """Figures over all of France change only when the data does: kept by the one cache per
+    data version, basis and threshold (in every worker's memory and on the shared disk)."""
+    value, _ = cache.get_or_build(
+        "coverage-figures", (cache.version(), name, basis, float(threshold_m)), compute
+    )
+    return value
 
 
 def national_summary(basis: str, threshold_m: float) -> dict:

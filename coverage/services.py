@@ -23,11 +23,12 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.utils import timezone
 
+from geo_directory.cache import version as data_version
 from geo_directory.territories.models import Commune
 
 from . import incremental, pending, storage
 from .computation import nearest_geodesic
-from .models import Basis, CommuneShape, CoverageState, DirectoryVersion, PlaceContainment
+from .models import Basis, CommuneShape, CoverageState, PlaceContainment
 from .querysets import mediation_points
 
 LOCK_KEY = 5_000_511  # pg_advisory_xact_lock key: one coverage update at a time
@@ -220,14 +221,6 @@ def _table(label: str) -> str:
     return apps.get_model(label)._meta.db_table
 
 
-def directory_version() -> int:
-    """The committed version of the directory (places, actors, activities)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT version FROM {DirectoryVersion._meta.db_table} WHERE id = 1")
-        row = cursor.fetchone()
-    return row[0] if row else 0
-
-
 def recompute(departement: str | None = None) -> CoverageReport:
     """Recompute both bases (all of France, or the communes of one département).
 
@@ -237,7 +230,7 @@ def recompute(departement: str | None = None) -> CoverageReport:
     report = CoverageReport(departement=departement)
     with transaction.atomic():
         _lock()
-        version = directory_version()
+        version = data_version().number
         queued = None if departement else pending.read(with_places=False)  # before any data
         state, _ = CoverageState.objects.get_or_create(pk=1)
         clock = _Clock(report.phases)
@@ -389,20 +382,6 @@ def is_fresh() -> bool:
         cursor.execute(sql, [timezone.localdate()])
         row = cursor.fetchone()
     return bool(row and row[0])
-
-
-def stamp() -> str:
-    """When what the coverage pages show last changed, a key for caches and ETags: the stored
-    coverage (``computed_at``) or the directory it names (places, communes, the fragility
-    index...: ``DirectoryVersion.changed_at``, bumped by triggers in the writer's transaction)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT greatest((SELECT computed_at FROM {CoverageState._meta.db_table}"
-            f" WHERE id = 1), (SELECT changed_at FROM {DirectoryVersion._meta.db_table}"
-            " WHERE id = 1))"
-        )
-        value = cursor.fetchone()[0]
-    return value.isoformat() if value else "never"
 
 
 def mark_stale() -> None:

@@ -17,7 +17,7 @@ from geo_directory.spreadsheet import SpreadsheetWriter
 from geo_directory.territories.models import Departement
 from places import maps as place_maps
 
-from . import maps, reports, services
+from . import maps, reports
 from .forms import SORTS, CoverageForm, NationalForm, bound_form
 from .models import CommuneShape
 from .querysets import mediation_points
@@ -51,7 +51,7 @@ def departement_map(request, code: str):
     return response_cache.cached_page(
         request,
         "coverage-departement-page",
-        (services.stamp(),),
+        (response_cache.version(),),
         lambda: _departement_page(request, code),
     )
 

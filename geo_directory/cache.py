@@ -1,78 +1,329 @@
-"""Costly responses cached per data version, shared by every gunicorn worker.
+"""The one cache of the site, and the one version that says "the data changed".
 
-The ``responses`` cache (``settings.CACHES``) is Django's file-based cache under ``.data/cache``:
-it is shared by the sync workers without a new service, a hit never touches PostGIS (a database
-cache would cost a query per hit and fail with the database), and a 300 KB map page is read back
-in about a millisecond. Keys carry the version of the data they were built from (e.g. the coverage
-stamp, which changes after any write to places, actors, activities or communes) and the
-database's name, so a write makes older entries unreachable at once, in every worker, without any
-explicit deletion; they age out (``TIMEOUT``) or are culled (``MAX_ENTRIES``).
+This docstring is the cache policy; the README's Performance section points here.
+
+**Version.** ``version()`` reads one row (``coverage_directoryversion``), bumped in the writer's
+own transaction by statement-level triggers on every write to a table a published answer is
+built from: places, actors, activities, communes, départements, régions, the fragility index,
+the stored coverage and the communes' simplified shapes (``bulk_create``, ``QuerySet.update``,
+imports and raw SQL included). Every cached answer's key starts with it (``key()`` refuses one
+that does not) and every validator is built from it (ETag, Last-Modified:
+``geo_directory.conditional``), so a write makes every older entry unreachable at once, in every
+worker, with nothing to delete: old entries leave as the least recently used. Read it before the
+data an answer is built from: a write committing in between makes that answer newer than its
+key, never older.
+
+**Two tiers, both bounded in bytes.**
+
+- *Memory*: each worker's least-recently-used store, measured in bytes (``sys.getsizeof``,
+  walked through tuples, lists, dicts and objects), at most ``MAILLAGE_CACHE_MEMORY_MB``
+  (default 64 MB, ``settings.CACHE_MEMORY_BYTES``). A put over the budget evicts the least
+  recently used entries. Every stored value is kept here; no timeout (an entry of an older
+  version is never read again, so it is the first to go).
+- *Disk*: the ``responses`` cache of ``settings.CACHES``, Django's file cache under
+  ``MAILLAGE_CACHE_DIR`` bounded by ``MAILLAGE_CACHE_DISK_MB`` (default 256 MB) of files
+  (``BoundedFileCache``: the least recently read or written go first), 24 hours at most. Shared
+  by the gunicorn workers without another service, a hit never touches PostGIS, and it survives
+  restarts. Only for answers costly to build (``shared=True``): a write compresses the value and
+  creates a file, a few milliseconds, more than a cheap answer costs to build.
+- *Per entry*: a value over ``settings.CACHE_ENTRY_MAX_BYTES`` (``MAILLAGE_CACHE_ENTRY_MB``,
+  default 4 MB, at most a quarter of the memory budget) is stored nowhere: answers are built
+  bounded (pages), and one giant never pushes out hundreds of ordinary answers.
+
+A tier that cannot be read or written (permissions, full disk, a damaged file) is a miss, never
+an error.
+
+**What is kept** (namespace, tiers, what):
+
+- ``places-geojson`` (memory): a page of ``/api/v1/lieux/`` (a few ms to build);
+- ``communes-geojson`` (memory, disk): a page of ``/api/v1/communes/``, by canonical parameters
+  (the threshold quantised to 0.5 km);
+- ``tile`` (memory, disk): a vector tile by layer variant (``tiles.cache``);
+- ``tilejson-footprint``, ``ogc-extents`` (memory, disk): a layer's bounds and centre, the
+  collections' extents;
+- ``coverage-figures`` (memory, disk): national and per-département coverage figures;
+- ``home-page``, ``coverage-departement-page`` (memory, disk): pages for anonymous visitors
+  (``cached_page``);
+- ``same-place-groups`` (memory, disk): the groups of records of one real place;
+- ``layer-sql`` (memory, ``memo``): a layer's rows compiled to SQL per layer options; no data
+  in it, so no version in its key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
+import sys
+import threading
+import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
+from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.filebased import FileBasedCache
 from django.db import connection
 from django.http import HttpResponse
 
 ALIAS = "responses"
-# Every answer is also kept in the worker's own memory (no file read, no decompression); cheap
-# ones (a places page: ~4 ms to build) only there: writing them to the file cache (compressing,
-# listing the folder to cull it) would cost more than building them.
-LOCAL = LocMemCache("maillage-local", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 200}})
-LOCAL_MAX_CHARS = 256_000  # bigger answers are not kept in memory: at most ~50 MB per worker
-FORMAT = 2  # bumped when the shape of a cached value changes: older entries are never read
+FORMAT = 3  # bumped when the shape of a cached value changes: older entries are never read
+VERSION_TABLE = "coverage_directoryversion"  # coverage.models.DirectoryVersion
+DISK_ERRORS = (OSError, EOFError, zlib.error, pickle.UnpicklingError, ValueError, TypeError)
+
+
+class Version(NamedTuple):
+    """The data's version: the trigger-bumped number and the clock time of that write."""
+
+    number: int
+    changed_at: datetime | None
+
+
+def version() -> Version:
+    """The current version of the data (one primary-key read).
+
+    The number alone repeats after a rolled-back write (seen by its own transaction, as in
+    tests); with the write's clock time it does not."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version, changed_at FROM {VERSION_TABLE} WHERE id = 1")
+        row = cursor.fetchone()
+    return Version(*row) if row else Version(0, None)
+
+
+# --- the tiers --------------------------------------------------------------------------------
+
+
+def size_of(value, _depth: int = 0) -> int:
+    """Bytes ``value`` holds in memory: texts exactly, containers and objects walked (shared
+    objects counted each time: an upper bound)."""
+    size = sys.getsizeof(value)
+    if isinstance(value, str | bytes | bytearray | int | float | bool) or value is None:
+        return size
+    if _depth >= 8:
+        return size
+    depth = _depth + 1
+    if isinstance(value, dict):
+        return size + sum(size_of(k, depth) + size_of(v, depth) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return size + sum(size_of(item, depth) for item in value)
+    if hasattr(value, "__dict__"):
+        return size + size_of(vars(value), depth)
+    return size
+
+
+class MemoryLRU:
+    """Least-recently-used entries within a budget of bytes (read from settings at each put, so
+    a setting changed in tests applies at once). Thread-safe."""
+
+    def __init__(self):
+        self._entries: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.bytes = 0
+
+    @staticmethod
+    def budget() -> int:
+        return int(settings.CACHE_MEMORY_BYTES)
+
+    def get(self, name: str):
+        with self._lock:
+            entry = self._entries.get(name)
+            if entry is None:
+                return None
+            self._entries.move_to_end(name)
+            return entry[0]
+
+    def set(self, name: str, value, size: int) -> bool:
+        """Store ``value`` (``size`` bytes), evicting the least recently used entries to stay
+        within the budget; False when it alone is over the budget (nothing stored)."""
+        budget = self.budget()
+        with self._lock:
+            old = self._entries.pop(name, None)
+            if old is not None:
+                self.bytes -= old[1]
+            if size > budget:
+                return False
+            self._entries[name] = (value, size)
+            self.bytes += size
+            while self.bytes > budget:
+                _, (_, evicted) = self._entries.popitem(last=False)
+                self.bytes -= evicted
+            return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._entries
+
+
+class BoundedFileCache(FileBasedCache):
+    """Django's file cache bounded in bytes of files (``OPTIONS["MAX_BYTES"]``), not in entries.
+
+    A hit refreshes the file's time, so the files least recently read or written go first. The
+    folder is measured after the first write of a process and then after every ``MAX_BYTES / 32``
+    written by it (listing a folder of thousands of files costs milliseconds): between two
+    measures each worker may add that much over the budget. A measure that finds the folder over
+    its budget removes the oldest files down to nine tenths of it."""
+
+    SCAN_FRACTION = 32
+    TRIM_TO = 0.9
+
+    def __init__(self, dir, params):
+        options = dict(params.get("OPTIONS", {}))
+        self.max_bytes = int(options.pop("MAX_BYTES", 256 * 2**20))
+        options.setdefault("MAX_ENTRIES", sys.maxsize)  # never culled by count
+        super().__init__(dir, {**params, "OPTIONS": options})
+        self._written_since_scan: int | None = None  # None: not measured yet by this process
+
+    def get(self, key, default=None, version=None):
+        missing = object()
+        value = super().get(key, missing, version)
+        if value is missing:
+            return default
+        try:
+            os.utime(self._key_to_file(key, version))  # read now: the last to be removed
+        except OSError:
+            pass
+        return value
+
+    def _cull(self):
+        """Django culls by count before each write; this cache trims by bytes after it."""
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        super().set(key, value, timeout, version)
+        try:
+            written = os.path.getsize(self._key_to_file(key, version))
+        except OSError:
+            written = 0
+        if (
+            self._written_since_scan is None
+            or self._written_since_scan + written >= self.max_bytes / self.SCAN_FRACTION
+        ):
+            self.trim()
+        else:
+            self._written_since_scan += written
+
+    def files(self) -> list[tuple[float, int, str]]:
+        """(time of last use, bytes, path) of each cache file, oldest first."""
+        found = []
+        try:
+            entries = list(os.scandir(self._dir))
+        except OSError:
+            return []
+        for entry in entries:
+            if entry.name.endswith(self.cache_suffix):
+                try:
+                    stat = entry.stat()
+                except OSError:
+                    continue  # removed meanwhile (another worker trimming)
+                found.append((stat.st_mtime, stat.st_size, entry.path))
+        found.sort()
+        return found
+
+    def total_bytes(self) -> int:
+        return sum(size for _, size, _ in self.files())
+
+    def trim(self) -> int:
+        """Remove the least recently used files while the folder is over its budget, down to
+        ``TRIM_TO`` of it; the bytes removed."""
+        self._written_since_scan = 0
+        files = self.files()
+        total = sum(size for _, size, _ in files)
+        if total <= self.max_bytes:
+            return 0
+        target, removed = self.max_bytes * self.TRIM_TO, 0
+        for _, size, path in files:
+            if total - removed <= target:
+                break
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass  # another worker removed it
+            except OSError:
+                continue
+            removed += size
+        return removed
+
+
+MEMORY = MemoryLRU()
+
+
+def disk() -> BoundedFileCache:
+    return caches[ALIAS]
+
+
+def clear() -> None:
+    """Empty this worker's memory tier (the disk tier is shared: ``disk().clear()``)."""
+    MEMORY.clear()
+
+
+# --- keys and values ----------------------------------------------------------------------------
 
 
 def key(namespace: str, *parts) -> str:
-    """A cache key for ``parts`` (data version, path...) in this database."""
-    text = "|".join([str(FORMAT), connection.settings_dict["NAME"], namespace, *map(str, parts)])
+    """A cache key for ``parts`` in this database. A cached answer's parts start with the
+    data's ``Version`` (``version()``), so that no key outlives a write."""
+    if not parts or not isinstance(parts[0], Version):
+        raise TypeError(f"cache key {namespace!r}: parts must start with the data's Version")
+    return _name(namespace, parts)
+
+
+def _name(namespace: str, parts: tuple) -> str:
+    text = "|".join([str(FORMAT), connection.settings_dict["NAME"], namespace, *map(repr, parts)])
     return f"{namespace}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
 
 
+def entry_max_bytes() -> int:
+    return int(settings.CACHE_ENTRY_MAX_BYTES)
+
+
 def get(namespace: str, parts: tuple, *, shared: bool = True):
-    """The cached value, or None. ``shared``: this worker's memory first, then the file cache
-    every worker reads (a value found there is kept in memory too, if small); else this worker's
-    memory only. A cache that cannot be read (permissions...) is a miss, never an error."""
+    """The cached value, or None. This worker's memory first, then (``shared``) the disk tier
+    every worker reads; a value found on disk is kept in memory too."""
     name = key(namespace, *parts)
-    value = LOCAL.get(name)
+    value = MEMORY.get(name)
     if value is not None or not shared:
         return value
     try:
-        value = caches[ALIAS].get(name)
-    except OSError:
+        value = disk().get(name)
+    except DISK_ERRORS:
         return None
-    if value is not None and _chars(value) <= LOCAL_MAX_CHARS:
-        LOCAL.set(name, value)
+    if value is not None:
+        size = size_of(value)
+        if size <= entry_max_bytes():
+            MEMORY.set(name, value, size)
     return value
 
 
-def put(namespace: str, parts: tuple, value, *, shared: bool = True) -> None:
-    """Store ``value``: in this worker's memory if small, and in the file cache if ``shared``.
-    A cache that cannot be written (full disk...) is skipped, never an error."""
+def put(namespace: str, parts: tuple, value, *, shared: bool = True) -> bool:
+    """Store ``value`` in this worker's memory and (``shared``) on disk; nothing is stored when
+    it is over the per-entry limit (False)."""
     name = key(namespace, *parts)
-    if _chars(value) <= LOCAL_MAX_CHARS:
-        LOCAL.set(name, value)
+    size = size_of(value)
+    if size > entry_max_bytes():
+        return False
+    MEMORY.set(name, value, size)
     if shared:
         try:
-            caches[ALIAS].set(name, value)
-        except OSError:
+            disk().set(name, value)
+        except DISK_ERRORS:
             pass
+    return True
 
 
 def get_or_build(
     namespace: str, parts: tuple, build: Callable[[], object], *, shared: bool = True
 ) -> tuple[object, bool]:
-    """(value, whether it came from the cache). ``build()`` runs on a miss; its value is stored.
-
-    ``shared``: also in the file cache every worker reads (costly answers: a file-cache write
-    compresses and lists the folder to cull it, milliseconds); else in this worker's memory only
-    (cheap answers, whose texts are at most ``LOCAL_MAX_CHARS``)."""
+    """(value, whether it came from the cache). ``build()`` runs on a miss; its value is stored
+    (``put``). ``shared``: on disk too, for answers costly to build."""
     value = get(namespace, parts, shared=shared)
     if value is not None:
         return value, True
@@ -81,10 +332,20 @@ def get_or_build(
     return value, False
 
 
-def _chars(value) -> int:
-    """Characters of the texts in ``value`` (a text, or a tuple holding some)."""
-    items = value if isinstance(value, tuple) else (value,)
-    return sum(len(item) for item in items if isinstance(item, str | bytes))
+def memo(namespace: str, parts: tuple, build: Callable[[], object]):
+    """A value that depends on no data (compiled SQL of a layer for some options...), kept in
+    this worker's memory tier under the same byte budget; no version in its key."""
+    name = _name(namespace, parts)
+    value = MEMORY.get(name)
+    if value is None:
+        value = build()
+        size = size_of(value)
+        if size <= entry_max_bytes():
+            MEMORY.set(name, value, size)
+    return value
+
+
+# --- pages --------------------------------------------------------------------------------------
 
 
 def is_anonymous_without_state(request) -> bool:
@@ -92,34 +353,13 @@ def is_anonymous_without_state(request) -> bool:
 
     Only such requests may share a cached page (a signed-in coordinator sees their team, the
     navigation shows their name and a logout form with their CSRF token)."""
-    from django.conf import settings
-
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
 
-def directory_version() -> tuple[int, datetime | None]:
-    """(number, time) of the directory's last write: database triggers bump them, in the
-    writer's own transaction, on any write to places, actors, activities or communes (bulk
-    updates and imports included; ``coverage.DirectoryVersion``).
-
-    The number alone repeats after a rolled-back write (seen by its own transaction, as in
-    tests); with the write's clock time it does not. Read it before the data a response is built
-    from: a write committing in between makes that response newer than its key, never older."""
-    from coverage.models import DirectoryVersion
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT version, changed_at FROM {DirectoryVersion._meta.db_table} WHERE id = 1"
-        )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else (0, None)
-
-
 def cached_page(request, namespace: str, parts: tuple, render: Callable[[], HttpResponse]):
-    """``render()``'s page, shared by anonymous visitors per ``parts`` (data version...) and path.
-
-    A signed-in visitor, or one with a pending message, always gets a fresh rendering."""
+    """``render()``'s page, shared by anonymous visitors per ``parts`` (the version first) and
+    path. A signed-in visitor, or one with a pending message, always gets a fresh rendering."""
     if not is_anonymous_without_state(request):
         return render()
 

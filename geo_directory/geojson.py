@@ -16,6 +16,8 @@ from django.db import connections
 from django.db.models import F, Func
 from django.db.models.expressions import Combinable
 
+from geo_directory import cache
+
 MEDIA_TYPE = "application/geo+json"
 
 
@@ -74,33 +76,34 @@ class LayerWriter:
     """A layer's Features written by PostGIS, the same text for every door.
 
     The rows' SQL (the layer's fields as columns, its Feature id, its GeoJSON geometry) is
-    compiled by the ORM once per layer options (``Layer.rows(**options)``); a request only
-    compiles its page's ids (filters, order, slice), joined to it on the Feature id. The text
-    of a Feature equals what the layer's drf-gis serializer writes (tests hold them equal).
+    compiled by the ORM once per layer options and kept by the one cache (``memo``, under
+    ``name``: what identifies this writer's view of the layer, by default the layer's id); a
+    request only compiles its page's ids (filters, order, slice), joined to it on the Feature
+    id. The text of a Feature equals what the layer's drf-gis serializer writes (tests hold
+    them equal).
     """
 
-    def __init__(self, layer, max_variants: int = 32):
+    def __init__(self, layer, name=None):
         self.layer = layer
-        self.max_variants = max_variants
-        self._compiled: dict = {}
+        self.name = layer.id if name is None else name
 
     def rows_sql(self, options: dict) -> tuple[str, tuple]:
-        key = tuple(sorted(options.items()))
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            layer = self.layer
-            annotations = {
-                "_fid": F(layer.id_path),
-                "_geom": AsGeoJSON(layer.geometry(), precision=layer.precision),
-            }
-            for index, item in enumerate(layer.fields):
-                annotations[f"_p{index}"] = item.expression
-            rows = layer.rows(**options).order_by().annotate(**annotations).values(*annotations)
-            compiled = rows.query.sql_with_params()
-            if len(self._compiled) >= self.max_variants:
-                self._compiled.clear()
-            self._compiled[key] = compiled
-        return compiled
+        return cache.memo(
+            "layer-sql",
+            ("geojson", self.name, tuple(sorted(options.items()))),
+            lambda: self._compile(options),
+        )
+
+    def _compile(self, options: dict) -> tuple[str, tuple]:
+        layer = self.layer
+        annotations = {
+            "_fid": F(layer.id_path),
+            "_geom": AsGeoJSON(layer.geometry(), precision=layer.precision),
+        }
+        for index, item in enumerate(layer.fields):
+            annotations[f"_p{index}"] = item.expression
+        rows = layer.rows(**options).order_by().annotate(**annotations).values(*annotations)
+        return rows.query.sql_with_params()
 
     def feature_sql(self, extras: dict[str, str]) -> str:
         """The text of one Feature from the row ``f`` (and the page row ``page`` for extras:

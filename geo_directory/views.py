@@ -5,14 +5,14 @@ from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from geo_directory.cache import cached_page, directory_version
+from geo_directory import cache
 from geo_directory.territories.models import Departement
 
 
 def home(request):
     """The territories loaded; shared by anonymous visitors per directory version (summing the
     population of 35,000 communes takes ~70 ms: uncached, it would hold the sync workers)."""
-    return cached_page(request, "home-page", (directory_version(),), lambda: _home(request))
+    return cache.cached_page(request, "home-page", (cache.version(),), lambda: _home(request))
 
 
 def _home(request):

@@ -9,8 +9,6 @@ values it writes are still the layer's own.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from coverage.layer import COMMUNES, COMMUNES_WRITER
 from coverage.params import CoverageParams
 from geo_directory.geojson import LayerWriter
@@ -50,16 +48,12 @@ class LayerView:
         return getattr(self._layer, name)
 
 
-@lru_cache(maxsize=64)
-def _view_writer(layer_id: str, crs: CRS, names: tuple[str, ...] | None) -> LayerWriter:
-    return LayerWriter(LayerView(get(layer_id), crs, names))
-
-
 def writer(layer, crs: CRS, names: tuple[str, ...] | None = None) -> LayerWriter:
-    """The writer of ``layer`` in ``crs`` with the properties ``names`` (None: all)."""
+    """The writer of ``layer`` in ``crs`` with the properties ``names`` (None: all); its
+    compiled SQL is kept by the one cache under that name (``LayerWriter.rows_sql``)."""
     if crs.uri == CRS84 and names is None:
         return LAYERS[layer.id][1]
-    return _view_writer(layer.id, crs, names)
+    return LayerWriter(LayerView(layer, crs, names), name=("ogc", layer.id, crs.uri, names))
 
 
 def layer_options(layer, params) -> dict:

@@ -2,12 +2,14 @@
 
 Thin views: parse the parameters (``ogc.params``), build the document (``ogc.documents``),
 answer with validators (ETag, Last-Modified) and a 304 on revalidation; ``respond`` is the only
-place that reads the data version (``tiles.versions``). Features carry ``Content-Crs``.
+place that reads the data version (``geo_directory.cache.version``). Features carry
+``Content-Crs``. An HTML page of items shows at most ``HTML_MAX_ITEMS`` rows, with page links.
 Errors are OGC exception bodies (``code``, ``description``) naming the parameter.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from django.http import HttpResponse, JsonResponse
@@ -16,17 +18,16 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from geo_directory import conditional
+from geo_directory import cache, conditional
 from geo_directory.geojson import MEDIA_TYPE as GEOJSON
 from geo_directory.layers import ParameterError
-from tiles import versions
 
 from . import documents
 from . import layers as registry
 from .openapi import openapi_document
 from .params import check_unknown, equality_fields, output_format, parse_item, parse_items
 
-EXTENT_CACHE: dict = {}
+HTML_MAX_ITEMS = 100  # rows of one HTML page of items (JSON pages go up to the OGC limit)
 
 
 def exception(status: int, code: str, description: str, parameter: str | None = None):
@@ -56,7 +57,7 @@ def respond(
 ):
     """Answer ``build(version)``'s document as JSON or through ``template``, with validators;
     a 304 when the client holds the current version. ``build`` returning None is a 404."""
-    version = versions.current()
+    version = cache.version()
     etag = conditional.etag_for(
         "ogc", version.number, fmt, request.get_host(), request.get_full_path()
     )
@@ -86,12 +87,12 @@ def simple_params(request, allowed=("f",)):
 
 def extents(version) -> dict:
     """Spatial and temporal extents of every collection (from their rows), computed once per
-    data version."""
-    cached = EXTENT_CACHE.get("value")
-    if cached and cached[0] == version.number:
-        return cached[1]
-    value = {layer.id: layer.extent() for layer, _ in registry.LAYERS.values()}
-    EXTENT_CACHE["value"] = (version.number, value)
+    data version (the one cache)."""
+    value, _ = cache.get_or_build(
+        "ogc-extents",
+        (version,),
+        lambda: {layer.id: layer.extent() for layer, _ in registry.LAYERS.values()},
+    )
     return value
 
 
@@ -241,6 +242,8 @@ def items(request, collection_id):
         return unknown_collection(collection_id)
     fmt = output_format(request)
     query = parse_items(request.GET, layer)
+    if fmt == "html" and query.limit > HTML_MAX_ITEMS:
+        query = dataclasses.replace(query, limit=HTML_MAX_ITEMS)  # a page a browser can show
 
     def build(version):
         text = documents.items(request, layer, query)

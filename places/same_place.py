@@ -147,7 +147,7 @@ def decisions_stamp() -> tuple:
 
 def current() -> Groups:
     """The groups of the current data (cached per data version and decisions)."""
-    parts = (cache.directory_version(), decisions_stamp())
+    parts = (cache.version(), decisions_stamp())
     groups, _ = cache.get_or_build(NAMESPACE, parts, build)
     return groups
 

@@ -54,7 +54,7 @@ def test_pages_answer_503_when_database_is_down(client, monkeypatch):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(views.Departement.objects, "territory_summary", down)
-    monkeypatch.setattr(views, "directory_version", down)  # read before the shared page cache
+    monkeypatch.setattr(views.cache, "version", down)  # read before the shared page cache
     response = client.get("/")
     assert response.status_code == 503
     assert "momentanément indisponible" in response.content.decode()

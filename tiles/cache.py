@@ -1,26 +1,14 @@
-"""An in-process cache of rendered tiles, keyed by the published data's version.
+"""Rendered tiles kept in the one cache (``geo_directory.cache``, namespace ``tile``): in the
+worker's memory and on the shared disk tier, their bytes counted against both budgets, keyed by
+the data's version, the layer's variant (basis, threshold) and the tile."""
 
-A write bumps the version (database triggers), so entries of an older version are never read
-again and age out; nothing needs to be deleted explicitly, in any worker.
-"""
+from geo_directory import cache
 
-from django.core.cache.backends.locmem import LocMemCache
-
-TILE_CACHE = LocMemCache(
-    "maillage-tiles", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 20000, "CULL_FREQUENCY": 4}}
-)
+NAMESPACE = "tile"
 
 
-def tile_key(layer: str, z: int, x: int, y: int, version: int, variant=()) -> str:
-    return f"{layer}:{version}:{'-'.join(map(str, variant))}:{z}:{x}:{y}"
-
-
-def get_or_render(layer, z: int, x: int, y: int, version: int, variant=()) -> tuple[bytes, bool]:
-    """(tile bytes, whether it came from the cache)."""
-    key = tile_key(layer.name, z, x, y, version, variant)
-    data = TILE_CACHE.get(key)
-    if data is not None:
-        return data, True
-    data = layer.render(z, x, y)
-    TILE_CACHE.set(key, data)
-    return data, False
+def get_or_render(layer, z: int, x: int, y: int, version, variant=()) -> tuple[bytes, bool]:
+    """(tile bytes, whether it came from the cache); ``version``: ``cache.version()``."""
+    return cache.get_or_build(
+        NAMESPACE, (version, layer.name, tuple(variant), z, x, y), lambda: layer.render(z, x, y)
+    )

@@ -14,6 +14,7 @@ from django.db import connections
 
 from coverage.layer import COMMUNES, DEFAULT_BASIS
 from coverage.models import DEFAULT_THRESHOLD_KM
+from geo_directory import cache
 from geo_directory.layers import Layer
 from places.layer import PLACES
 
@@ -89,8 +90,9 @@ class TileLayer:
     layer's options: its rows, its tile properties (``Field.in_tiles``, the same names and
     values as in GeoJSON; lists ``|``-joined) and its integer feature id.
 
-    The rows' SQL is compiled by the ORM once; a tile only adds its envelope filter and geometry
-    transform around it, so a tile costs one statement and no Python query building.
+    The rows' SQL is compiled by the ORM once per layer options (kept by the one cache's
+    ``memo``); a tile only adds its envelope filter and geometry transform around it, so a tile
+    costs one statement and no Python query building.
     """
 
     layer: Layer
@@ -98,7 +100,6 @@ class TileLayer:
     options: dict = field(default_factory=dict)
     minzoom: int = 0
     maxzoom: int = MAX_ZOOM
-    _base: tuple | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -114,13 +115,16 @@ class TileLayer:
         return {f.name: kinds.get(f.type, "String") for f in self.layer.fields if f.in_tiles}
 
     def base(self) -> tuple[str, tuple]:
-        if self._base is None:
-            properties = self.layer.tile_properties()
-            annotations = {"_geom": self.layer.plain_geometry(), "_id": self.layer.tile_id()}
-            annotations.update({f"_p{i}": e for i, e in enumerate(properties.values())})
-            rows = self.layer.rows(**self.options).order_by().annotate(**annotations)
-            self._base = rows.values(*annotations).query.sql_with_params()
-        return self._base
+        return cache.memo(
+            "layer-sql", ("tiles", self.layer.id, tuple(sorted(self.options.items()))), self._base
+        )
+
+    def _base(self) -> tuple[str, tuple]:
+        properties = self.layer.tile_properties()
+        annotations = {"_geom": self.layer.plain_geometry(), "_id": self.layer.tile_id()}
+        annotations.update({f"_p{i}": e for i, e in enumerate(properties.values())})
+        rows = self.layer.rows(**self.options).order_by().annotate(**annotations)
+        return rows.values(*annotations).query.sql_with_params()
 
     def geometry_params(self, z, x, y) -> tuple:
         return (z, x, y)
@@ -164,16 +168,10 @@ LAYERS = {"lieux": TileLayer(PLACES, POINT_SQL)}
 
 
 def communes_layer(basis: str = DEFAULT_BASIS, threshold_km: float = DEFAULT_THRESHOLD_KM):
-    """The communes tiles for one coverage basis and threshold (default: the national view's)."""
-    key = (basis, float(threshold_km))
-    if key not in _COMMUNE_LAYERS:
-        if len(_COMMUNE_LAYERS) >= 64:
-            _COMMUNE_LAYERS.clear()
-        _COMMUNE_LAYERS[key] = PolygonLayer(
-            COMMUNES, POLYGON_SQL, {"basis": basis, "threshold_km": float(threshold_km)}
-        )
-    return _COMMUNE_LAYERS[key]
+    """The communes tiles for one coverage basis and threshold (default: the national view's);
+    their rows' SQL is compiled once per variant (``TileLayer.base``)."""
+    options = {"basis": basis, "threshold_km": float(threshold_km)}
+    return PolygonLayer(COMMUNES, POLYGON_SQL, options)
 
 
-_COMMUNE_LAYERS: dict = {}
 LAYERS["communes"] = communes_layer()

@@ -13,7 +13,6 @@ from geo_directory import cache as response_cache
 from geo_directory import conditional
 from geo_directory.layers import ParameterError
 
-from . import versions
 from .cache import get_or_render
 from .layers import LAYERS, TileOutOfRange, check_tile, communes_layer
 
@@ -60,7 +59,7 @@ def _variant(request, layer):
         name, messages = next(iter(params.errors.items()))
         raise ParameterError(name, str(messages[0]))
     basis = params.validated_data["basis"]
-    threshold = round(params.validated_data["threshold_km"], 1)
+    threshold = params.validated_data["threshold_km"]  # quantised by its declaration
     return communes_layer(basis, threshold), (basis, threshold)
 
 
@@ -80,11 +79,11 @@ def tile(request, layer, z, x, y):
         layer, variant = _variant(request, layer)
     except ParameterError as error:
         return _bad_parameter(error.name, error.message)
-    version = versions.current()
+    version = response_cache.version()
     etag = conditional.etag_for("tile", version.number, layer.name, variant, z, x, y)
 
     def build():
-        data, cached = get_or_render(layer, z, x, y, version.number, variant)
+        data, cached = get_or_render(layer, z, x, y, version, variant)
         # An empty tile costs one cheap query and travels as 204 No Content.
         response = HttpResponse(data, content_type=MVT_MEDIA_TYPE, status=200 if data else 204)
         response["X-Tile-Cache"] = "hit" if cached else "miss"
@@ -110,7 +109,7 @@ def tilejson_document(request, layer) -> dict:
         "maxzoom": layer.maxzoom,
         **response_cache.get_or_build(
             "tilejson-footprint",
-            (versions.current().number, layer.name, layer.options),
+            (response_cache.version(), layer.name, tuple(sorted(layer.options.items()))),
             lambda: footprint(layer),
         )[0],
         "vector_layers": [
@@ -158,7 +157,7 @@ def tilejson(request, layer):
         layer, variant = _variant(request, layer)
     except ParameterError as error:
         return _bad_parameter(error.name, error.message)
-    version = versions.current()
+    version = response_cache.version()
     etag = conditional.etag_for("tilejson", version.number, layer.name, variant, request.get_host())
     return conditional.respond(
         request, etag, version.changed_at, lambda: JsonResponse(tilejson_document(request, layer))

@@ -240,16 +240,36 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"GisFeatureCollectionEnum": ["FeatureCollection"]},
 }
 
-# "responses": costly pages and GeoJSON cached per data version (geo_directory/cache.py). Django's
-# file-based cache: shared by the gunicorn workers without a new service, and a hit never touches
-# PostGIS (a database cache would cost a query per hit and fail along with the database).
+
+# The one cache (geo_directory/cache.py: its docstring is the policy), bounded in bytes: each
+# worker's memory (least recently used first out), and "responses", Django's file cache shared by
+# the gunicorn workers (a hit never touches PostGIS), bounded in bytes of files on the disk that
+# also holds PostGIS. A value over the per-entry limit is stored nowhere. "default" holds no
+# answer (Django's own fallback only).
+def env_megabytes(name: str, default: float) -> int:
+    text = os.environ.get(name, "").strip()
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"{name} : un nombre de mégaoctets positif est attendu ({text!r})."
+        )
+    return int(value * 2**20)
+
+
+CACHE_MEMORY_BYTES = env_megabytes("MAILLAGE_CACHE_MEMORY_MB", 64)
+CACHE_ENTRY_MAX_BYTES = min(env_megabytes("MAILLAGE_CACHE_ENTRY_MB", 4), CACHE_MEMORY_BYTES // 4)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "responses": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "geo_directory.cache.BoundedFileCache",
         "LOCATION": os.environ.get("MAILLAGE_CACHE_DIR", str(BASE_DIR / ".data" / "cache")),
         "TIMEOUT": 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": 2000, "CULL_FREQUENCY": 4},
+        "OPTIONS": {"MAX_BYTES": env_megabytes("MAILLAGE_CACHE_DISK_MB", 256)},
     },
 }
 

@@ -23,7 +23,7 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
 from geo_directory import conditional
-from geo_directory.cache import directory_version
+from geo_directory.cache import version as data_version
 from geo_directory.files_http import file_response
 from geo_directory.geojson import MEDIA_TYPE as GEOJSON
 
@@ -57,7 +57,7 @@ def current_file(export: Export) -> tuple[Path, tuple]:
         if outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        version = directory_version()  # the snapshot's own version
+        version = data_version()  # the snapshot's own version
         path = export.path(version)
         if not path.exists():
             _write(path, export.chunks(PLACES.rows()))

@@ -21,7 +21,6 @@ from rest_framework.settings import api_settings
 from geo_directory import cache as response_cache
 from geo_directory import conditional
 from geo_directory.api_schema import feature_collection_serializer
-from geo_directory.cache import directory_version
 from geo_directory.geojson import MEDIA_TYPE, collection_text
 from geo_directory.renderers import GeoJSONAPIView, GeoJSONRenderer, JSONAliasRenderer
 
@@ -96,7 +95,7 @@ class PlaceListView(GeoJSONAPIView):
             )
             response["Content-Disposition"] = 'attachment; filename="lieux.csv"'
             return response
-        version = directory_version()
+        version = response_cache.version()
         media_type = request.accepted_renderer.media_type
         # "Open now" changes with the clock, not with a write: the ETag says which minute the
         # answer is for, and no Last-Modified date can vouch for it.
@@ -110,7 +109,7 @@ class PlaceListView(GeoJSONAPIView):
                 # Kept per directory version and absolute URL (the links name the host).
                 text, _ = response_cache.get_or_build(
                     "places-geojson",
-                    (etag, request.build_absolute_uri()),
+                    (version, etag, request.build_absolute_uri()),
                     lambda: self.page(request, search),
                     shared=False,
                 )
@@ -172,7 +171,7 @@ class PlaceDetailView(GeoJSONAPIView):
     def get(self, request, pk: str):
         if not (pk.isascii() and pk.isdigit()) or len(pk) > 18:
             raise NotFound("Lieu inconnu : l'identifiant est un nombre entier.")
-        version = directory_version()
+        version = response_cache.version()
         media_type = request.accepted_renderer.media_type
         etag = conditional.etag_for("lieu", version, int(pk), media_type)
         page = PLACES.rows().filter(pk=int(pk)).values(page_id=F("pk"))

@@ -11,6 +11,7 @@ from django.utils import timezone
 from actors.models import Activity, Actor
 from coverage import pending, services
 from coverage.models import CommuneCoverage, CoverageState
+from geo_directory.cache import version
 from geo_directory.territories.models import Commune
 from places.models import Place
 
@@ -153,13 +154,15 @@ def test_no_read_computes_the_coverage(client, fresh):
     )
 
 
-def test_the_stamp_moves_with_the_directory_and_with_the_coverage(fresh):
-    """Pages and the API cache their answers under the stamp: a renamed place (shown as a
-    commune's nearest point) or a new fragility index changes it without any recomputation."""
-    first = services.stamp()
+def test_the_version_moves_with_the_directory_and_with_the_coverage(fresh):
+    """Pages and the API cache their answers under the one data version: a renamed place
+    (shown as a commune's nearest point) changes it without any recomputation, and so does
+    the coverage brought up to date."""
+    first = version()
     Place.objects.filter(departement_code="04").update(nom="Espace renommé")
-    second = services.stamp()
+    second = version()
     assert second != first and services.is_fresh()
     move_a_place()
+    before_update = version()
     services.apply_pending()
-    assert services.stamp() not in (first, second)
+    assert version() not in (first, second, before_update)

@@ -278,12 +278,12 @@ def test_cors_and_gzip(client, places):
 def test_database_down_is_a_quick_503_not_a_stack_trace(client, monkeypatch, url):
     from django.db import OperationalError
 
-    from tiles import versions
+    from geo_directory import cache
 
     def unreachable():
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(versions, "current", unreachable)
+    monkeypatch.setattr(cache, "version", unreachable)
     response = client.get(url)
     assert response.status_code == 503 and response["Retry-After"]
     assert json.loads(response.content)["error"] == "database_unavailable"
