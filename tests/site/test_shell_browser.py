@@ -9,6 +9,13 @@ from .conftest import log_in, new_context
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 SHELL_PAGES = ["/", "/connexion/", "/mot-de-passe/oublie/", "/mot-de-passe/oublie/envoye/"]
+# pages of the other apps: a wide table or form scrolls in its own box, never the whole page
+OTHER_PAGES = ["/lieux/?commune=Barcelonnette", "/couverture/", "/couverture/04/", "/mon-reseau/"]
+
+
+@pytest.fixture
+def no_tiles(settings, server):
+    settings.MAP_TILES_URL = server + "/no-tiles-in-tests/{z}/{x}/{y}.png"  # no outside request
 
 
 def header_height(page) -> float:
@@ -99,8 +106,8 @@ def test_the_home_search_leads_to_the_places_near_the_commune(browser, server, v
         context.close()
 
 
-@pytest.mark.parametrize("path", SHELL_PAGES)
-def test_no_shell_page_scrolls_sideways_on_a_phone(browser, server, path):
+@pytest.mark.parametrize("path", SHELL_PAGES + OTHER_PAGES)
+def test_no_page_scrolls_sideways_on_a_phone(browser, server, no_tiles, path):
     context = new_context(browser, "phone")
     try:
         page = context.new_page()
