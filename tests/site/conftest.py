@@ -7,6 +7,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from actors.demo import DEMO_ACCOUNTS
+from actors.models import Actor
 from places.models import Place
 
 VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
@@ -28,6 +29,13 @@ def demo_place_id(django_db_blocker):
             .values_list("pk", flat=True)
             .first()
         )
+
+
+@pytest.fixture(scope="module")
+def public_actor_id(django_db_blocker):
+    """A mediator who agreed to be shown to the public (their page is public)."""
+    with django_db_blocker.unblock():
+        return Actor.objects.public().order_by("pk").values_list("pk", flat=True).first()
 
 
 @pytest.fixture(scope="module")

@@ -34,17 +34,24 @@ PUBLIC_PAGES = [
     ("coverage-04", "/couverture/04/", MAP_READY),
     ("national-map", "/tiles/", "#coverage-map[data-loaded='true']"),
     ("network-picker", "/mon-reseau/", "main h1"),
+    ("actors-directory", "/mon-reseau/04/acteurs/", "main h1"),
+    ("places-directory", "/mon-reseau/04/lieux/", "main h1"),
+    ("actor", "/acteurs/{actor}/", "main h1"),
     ("login", "/connexion/", "#id_username"),
     ("password-reset", "/mot-de-passe/oublie/", "#id_email"),
     ("password-reset-sent", "/mot-de-passe/oublie/envoye/", "main h1"),
     ("password-reset-new", "{reset}", "#id_new_password1"),
+    ("password-reset-complete", "/mot-de-passe/nouveau/termine/", "main h1"),
     ("not-found", "/cette-page-n-existe-pas/", "main h1"),
     ("api-docs", "/api/docs/", "#swagger-ui .information-container"),
+    ("api-redoc", "/api/redoc/", "#redoc-container h1"),
+    ("ogc", "/ogc/", "main h1"),
 ]
 
 SIGNED_IN_PAGES = [
     ("demo-001", "network-04", "/mon-reseau/04/", "main h1"),
     ("demo-001", "team", "/mon-equipe/", "main h1"),
+    ("demo-001", "coverage-04-team", "/couverture/04/?perimetre=equipe", MAP_READY),
     ("demo-003", "profile", "/mon-profil/", "main h1"),
 ]
 
@@ -76,9 +83,19 @@ def no_tiles(settings, server):
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("name, path, ready", PUBLIC_PAGES, ids=[p[0] for p in PUBLIC_PAGES])
 def test_public_page_has_no_axe_violation(
-    browser, server, no_tiles, demo_place_id, reset_link, artifacts_dir, viewport, name, path, ready
+    browser,
+    server,
+    no_tiles,
+    demo_place_id,
+    public_actor_id,
+    reset_link,
+    artifacts_dir,
+    viewport,
+    name,
+    path,
+    ready,
 ):
-    url = server + path.format(place=demo_place_id, reset=reset_link)
+    url = server + path.format(place=demo_place_id, actor=public_actor_id, reset=reset_link)
     context = new_context(browser, viewport)
     try:
         page = context.new_page()

@@ -1,8 +1,22 @@
+// /api/redoc/ (Redoc): its parameter headings (h5) sit under each operation's h2: level 3.
+"use strict";
+(function () {
+  var root = document.getElementById("redoc-container");
+  if (!root) return;
+  function fix() {
+    root.querySelectorAll("h5:not([aria-level])").forEach(function (heading) {
+      heading.setAttribute("role", "heading");
+      heading.setAttribute("aria-level", "3");
+    });
+  }
+  new MutationObserver(fix).observe(root, {childList: true, subtree: true});
+  fix();
+})();
+
 // /api/docs/ (Swagger UI): the introduction (title, version, description) in a named region, as
 // the operations are in Swagger UI's <main>; and heading levels that follow one another. Swagger UI draws the title as
 // <h1>, then each group of operations as <h3> and the schemas as <h4>; screen readers and axe-core
 // expect level 2 under the title. Set as Swagger UI renders (it redraws when a group opens).
-"use strict";
 (function () {
   var root = document.getElementById("swagger-ui");
   if (!root) return;
