@@ -65,6 +65,14 @@ def test_home_has_a_door_for_coordinators_and_one_for_gis_users(client):
     } <= hrefs(doors)
 
 
+def test_home_door_of_a_signed_in_coordinator_leads_to_their_departement(client):
+    log_in(client, COORDINATOR)
+    doors = re.search(
+        r'<section class="doors".*?</section>', client.get("/").content.decode(), re.S
+    )
+    assert {"/mon-reseau/04/", "/mon-equipe/", "/couverture/04/"} <= hrefs(doors.group(0))
+
+
 def test_home_territory_rows_are_links(client):
     html = client.get("/").content.decode()
     table = re.search(r'<table class="table table-cards">.*?</table>', html, re.S).group(0)
