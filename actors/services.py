@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
+from geo_directory import phones
 from geo_directory.spreadsheet import SpreadsheetWriter
 
 from .models import Activity, Actor, Invitation, TeamMembership
@@ -89,6 +90,16 @@ def answer(invitation: Invitation, actor: Actor, *, accept: bool) -> Invitation:
     return invitation
 
 
+def cancel_invitation(invitation: Invitation) -> None:
+    """Withdraw an invitation still waiting for its answer: it leaves the coordinator's list
+    and the person's profile; the same address may be invited again."""
+    if invitation.status != Invitation.Status.SENT:
+        raise TeamError(
+            "Cette invitation a déjà reçu une réponse : elle ne peut plus être annulée."
+        )
+    invitation.delete()
+
+
 def send_invitation_email(invitation: Invitation, profile_url: str) -> bool:
     """Tell the invited person by e-mail; False (and a log line) when the mail server refuses:
     the invitation stays recorded and is shown on their profile page anyway."""
@@ -151,7 +162,9 @@ EXPORT_COLUMNS = ["prenom", "nom", "courriel", "telephone", "roles", "lieux_acti
 
 
 def export_team_csv(coordinator: Actor) -> str:
-    """The team as CSV for a mailing list (the coordinator is entitled to these details)."""
+    """The team for a mailing list (the coordinator is entitled to these details), in the
+    French spreadsheet convention (``geo_directory.spreadsheet``); phones as written in France
+    ("04 65 70 00 03": Excel would make a number of "+33465700003")."""
     buffer = io.StringIO()
     writer = SpreadsheetWriter(buffer)
     writer.writerow(EXPORT_COLUMNS)
@@ -161,7 +174,7 @@ def export_team_csv(coordinator: Actor) -> str:
                 member.first_name,
                 member.last_name,
                 member.email,
-                member.phone,
+                phones.display(member.phone),
                 "|".join(member.role_labels()),
                 "|".join(a.place.nom for a in member.current_activities),
             ]

@@ -12,6 +12,11 @@ urlpatterns = [
     path("mon-equipe/", views_team.team, name="team"),
     path("mon-equipe/inviter/", views_team.invite, name="invite"),
     path("mon-equipe/retirer/<int:pk>/", views_team.remove, name="remove"),
+    path(
+        "mon-equipe/invitations/<int:pk>/annuler/",
+        views_team.cancel_invitation,
+        name="cancel-invitation",
+    ),
     path("mon-equipe/export.csv", views_team.export_team, name="export"),
     path("mon-profil/", views_team.profile, name="profile"),
     path("mon-profil/lieux/ajouter/", views_team.add_activity, name="add-activity"),

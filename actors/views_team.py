@@ -10,17 +10,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from geo_directory.territories.models import Departement
 from places.models import Place
 
-from . import email_change, permissions, services
+from . import email_change, page_flow, permissions, services
 from .forms import AddActivityForm, InviteForm, ProfileForm
 from .models import Activity, Actor, Invitation
 from .querysets import mediators_outside_team
@@ -55,17 +54,6 @@ def _coordinator(request) -> Actor:
     return coordinator
 
 
-def _back(request, default: str):
-    """Back to ``next`` when it is a path of this site, else to ``default`` (a URL name).
-    ``next`` is never reversed as a view name: "next=abc" was a NoReverseMatch (500)."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return HttpResponseRedirect(target)
-    return redirect(default)
-
-
 @login_required
 @friendly_403
 def team(request):
@@ -98,8 +86,23 @@ def team(request):
             [str(d) for d in coordinator.territory_departements.all()]
             + [str(c) for c in coordinator.territory_communes.all()]
         ),
+        "coverage_departements": _territory_departements(coordinator),
+        **page_flow.feedback(request),
     }
     return render(request, "actors/team.html", context)
+
+
+def _territory_departements(coordinator: Actor):
+    """The départements of the coordinator's territory (its communes' too), for the links to
+    the team's coverage."""
+    return (
+        Departement.objects.filter(
+            Q(pk__in=coordinator.territory_departements.values("pk"))
+            | Q(communes__in=coordinator.territory_communes.all())
+        )
+        .distinct()
+        .order_by("code")
+    )
 
 
 @login_required
@@ -117,12 +120,12 @@ def invite(request):
         )
         if actor is None or not permissions.can_invite(request.user, actor):
             messages.error(request, "Ce médiateur ne peut pas être invité dans votre équipe.")
-            return _back(request, "actors:team")
+            return page_flow.back(request, "actors:team", "hors-equipe")
     else:
         form = InviteForm(request.POST)
         if not form.is_valid():
             messages.error(request, form.errors["email"][0])
-            return _back(request, "actors:team")
+            return page_flow.back(request, "actors:team", "invitations")
     try:
         invitation = services.invite(coordinator, email=request.POST.get("email", ""), actor=actor)
     except services.TeamError as error:
@@ -138,20 +141,63 @@ def invite(request):
                 f"Invitation enregistrée pour {who}, mais le courriel n'a pas pu partir : "
                 "la personne la verra sur son profil.",
             )
-    return _back(request, "actors:team")
+    return page_flow.back(
+        request, "actors:team", f"mediateur-{actor.pk}" if actor else "invitations"
+    )
 
 
 @login_required
 @friendly_403
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove(request, pk):
+    """GET asks first; POST ends the membership (the history keeps it)."""
     coordinator = _coordinator(request)
     member = get_object_or_404(Actor, pk=pk)
     if not permissions.can_remove(request.user, member):
         raise PermissionDenied("Cette personne ne fait pas partie de votre équipe.")
+    if request.method == "GET":
+        return page_flow.confirm(
+            request,
+            title="Retirer de l'équipe",
+            question=f"Retirer {member.full_name} de votre équipe ?",
+            details=(
+                "Ses lieux ne compteront plus dans la couverture de « mon équipe » et son "
+                "adresse ne sera plus dans l'export de l'équipe. Son appartenance passée reste "
+                "dans l'historique ; vous pourrez l'inviter de nouveau."
+            ),
+            action=("Retirer de l'équipe", request.path),
+            cancel=reverse("actors:team") + f"#membre-{member.pk}",
+        )
     services.remove(coordinator, member)
     messages.success(request, f"{member.full_name} ne fait plus partie de votre équipe.")
-    return _back(request, "actors:team")
+    return page_flow.back(request, "actors:team", "membres")
+
+
+@login_required
+@friendly_403
+@require_http_methods(["GET", "POST"])
+def cancel_invitation(request, pk):
+    """GET asks first; POST withdraws an invitation still waiting for its answer (it leaves
+    the list and the person's profile; the address may be invited again)."""
+    coordinator = _coordinator(request)
+    invitation = get_object_or_404(
+        coordinator.invitations.filter(status=Invitation.Status.SENT), pk=pk
+    )
+    if request.method == "GET":
+        return page_flow.confirm(
+            request,
+            title="Annuler l'invitation",
+            question=f"Annuler l'invitation envoyée à {invitation.email} ?",
+            details=(
+                "Elle disparaît de votre liste et du profil de la personne, qui ne pourra plus "
+                "l'accepter. Vous pourrez l'inviter de nouveau."
+            ),
+            action=("Annuler l'invitation", request.path),
+            cancel=reverse("actors:team") + f"#invitation-{invitation.pk}",
+        )
+    services.cancel_invitation(invitation)
+    messages.success(request, f"Invitation à {invitation.email} annulée.")
+    return page_flow.back(request, "actors:team", "invitations")
 
 
 @login_required
@@ -214,6 +260,7 @@ def profile(request):
         "current_activities": activities.current(),
         "past_activities": activities.past(),
         "invitations": services.pending_invitations_for(actor),
+        **page_flow.feedback(request),
     }
     return render(request, "actors/profile.html", context, status=400 if form.errors else 200)
 
@@ -267,31 +314,45 @@ def add_activity(request):
     form = AddActivityForm(request.POST, places=_places_for(actor, request.POST.get("departement")))
     if not form.is_valid():
         messages.error(request, "Choisissez un lieu de la liste et une date valide.")
-        return redirect("actors:profile")
+        return page_flow.back(request, "actors:profile", "lieux")
     place = form.cleaned_data["place"]
     if actor.activities.current().filter(place=place).exists():
         messages.warning(request, f"Vous êtes déjà en activité à {place.nom}.")
-        return redirect("actors:profile")
+        return page_flow.back(request, "actors:profile", "lieux")
     start = form.cleaned_data["start_date"] or timezone.localdate()
     if start > timezone.localdate():
         messages.error(request, "La date de début ne peut pas être dans le futur.")
-        return redirect("actors:profile")
+        return page_flow.back(request, "actors:profile", "lieux")
     Activity.objects.create(actor=actor, place=place, start_date=start)
     messages.success(request, f"{place.nom} ajouté à vos lieux d'activité.")
-    return redirect("actors:profile")
+    return page_flow.back(request, "actors:profile", "lieux")
 
 
 @login_required
 @friendly_403
-@require_POST
+@require_http_methods(["GET", "POST"])
 def end_activity(request, pk):
+    """GET asks first; POST ends the activity today (kept in the history)."""
     actor = _my_actor(request)
-    activity = get_object_or_404(actor.activities.current(), pk=pk)
+    activity = get_object_or_404(actor.activities.current().select_related("place"), pk=pk)
+    if request.method == "GET":
+        return page_flow.confirm(
+            request,
+            title="Terminer une activité",
+            question=f"Terminer votre activité à {activity.place.nom} ?",
+            details=(
+                "Vous n'y serez plus présenté·e au public et ce lieu ne comptera plus parmi les "
+                "points de médiation dès aujourd'hui (si personne d'autre n'y travaille). "
+                "L'activité reste dans votre historique."
+            ),
+            action=("Terminer l'activité", request.path),
+            cancel=reverse("actors:profile") + f"#activite-{activity.pk}",
+        )
     Activity.objects.filter(pk=activity.pk).end()
     messages.success(
         request, f"Activité à {activity.place.nom} terminée (gardée dans l'historique)."
     )
-    return redirect("actors:profile")
+    return page_flow.back(request, "actors:profile", "lieux")
 
 
 @login_required

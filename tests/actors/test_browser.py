@@ -5,6 +5,8 @@ loaded once per session; as tests/places_web does, this module starts Django's o
 thread over the committed demo data, and deletes the invitations it made afterwards.
 """
 
+import re
+
 import pytest
 
 from actors.models import Invitation
@@ -40,8 +42,15 @@ def test_demo_coordinator_invites_a_mediator_outside_the_team(
     name = first.locator("td a").first.inner_text()
     first.get_by_role("button", name="Inviter").click()
 
-    page.wait_for_url(f"{server}/mon-equipe/")
-    assert f"Invitation envoyée à {name}." in page.locator(".messages").inner_text()
+    # back on the row it was done on, the message beside it (issue 11 #5)
+    page.wait_for_url(re.compile(rf"{re.escape(server)}/mon-equipe/#mediateur-\d+$"))
+    feedback = page.locator("#hors-equipe .section-messages")
+    assert f"Invitation envoyée à {name}." in feedback.inner_text()
+    shown = [m for m in page.locator(".messages").all() if m.is_visible()]
+    assert len(shown) == 1  # not repeated at the top of the page
+    anchor = page.url.rsplit("#", 1)[1]
+    box = page.locator(f"#{anchor}").bounding_box()
+    assert box is not None and 0 <= box["y"] < 900
     pending = page.locator("#invitation-list tbody tr").filter(has_text=name)
     assert "En attente" in pending.inner_text()
     row = page.locator("#outside-team tbody tr").filter(has_text=name)

@@ -52,7 +52,8 @@ def test_invite(client, world, role):
     if role == "anonymous":
         assert_login_redirect(response)
     elif role == "other_coordinator":
-        assert response.status_code == 302 and response["Location"] == "/mon-equipe/"
+        assert response.status_code == 302
+        assert response["Location"] == f"/mon-equipe/#mediateur-{target.pk}"  # back to the row
         assert list(invited.values_list("coordinator", "status")) == [(world["other"].pk, "sent")]
         return
     elif role == "team_coordinator":
@@ -115,7 +116,7 @@ def test_export(client, world, role):
     elif role in {"team_coordinator", "other_coordinator"}:
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
         text = response.content.decode()
-        assert text.startswith("prenom,nom,courriel,telephone,roles,lieux_activite")
+        assert text.startswith("\ufeffprenom;nom;courriel;telephone;roles;lieux_activite")
         assert (target.email in text) is (role == "team_coordinator")
     else:
         assert response.status_code == 403

@@ -1,6 +1,5 @@
 """Coverage pages (French): the département map with its figures, priorities, exports, sites."""
 
-import csv
 import io
 import json
 import re
@@ -10,6 +9,7 @@ from django.core.management import CommandError, call_command
 from pyproj import Geod
 
 from coverage.reports import DepartementCoverage
+from geo_directory import spreadsheet
 from geo_directory.territories.models import Commune
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +57,7 @@ def test_priorities_are_uncovered_communes_by_population_then_ifn(client):
     assert populations == sorted(populations, reverse=True)
     response = client.get("/couverture/04/priorites.csv", {"seuil": "5"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = spreadsheet.read(response.content.decode())
     assert [r["code_insee"] for r in rows] == [r["code_insee"] for r in ranked]
     geo = client.get("/couverture/04/priorites.geojson", {"seuil": "5"})
     assert geo["Content-Type"].startswith("application/geo+json")

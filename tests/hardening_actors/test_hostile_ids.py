@@ -33,10 +33,11 @@ def test_actors_api_lieu_with_a_unicode_digit_is_a_400(client):
 @pytest.mark.parametrize(
     "target, landing",
     [
-        ("9999999999999999", "/mon-equipe/"),  # was reversed as a view name: 500
-        ("actors:team", "/mon-equipe/"),
-        ("https://evil.example/", "/mon-equipe/"),
-        ("//evil.example/", "/mon-equipe/"),
+        # ignored: back to the section acted on (issue 11 #5)
+        ("9999999999999999", "/mon-equipe/#invitations"),  # was reversed as a view name: 500
+        ("actors:team", "/mon-equipe/#invitations"),
+        ("https://evil.example/", "/mon-equipe/#invitations"),
+        ("//evil.example/", "/mon-equipe/#invitations"),
         ("/acteurs/1/", "/acteurs/1/"),
     ],
 )

@@ -1,12 +1,10 @@
 """The "mon équipe" coverage (map, CSV, GeoJSON) follows the team rule of actors/permissions.py:
 a coordinator whose profile is not yet validated gets the coverage everyone gets."""
 
-import csv
-import io
-
 import pytest
 
 from actors import permissions
+from geo_directory import spreadsheet
 from tests.actors.factories import add_to_team, make_actor, make_coordinator, make_place
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +29,7 @@ def team_in_barcelonnette(django_capture_on_commit_callbacks):
 
 def _priority_codes(response):
     assert response.status_code == 200
-    return [row["code_insee"] for row in csv.DictReader(io.StringIO(response.content.decode()))]
+    return [row["code_insee"] for row in spreadsheet.read(response.content.decode())]
 
 
 def test_one_rule_for_team_pages_and_team_coverage(team_in_barcelonnette):

@@ -1,0 +1,63 @@
+"""How the team and profile pages move a person around after an action (issue 11 #5): a
+destructive action asks first on a page of its own (``confirm``: works without JavaScript), and
+every action returns to the row or section it was done on (``back``), whose message is shown
+there (``feedback``) rather than at the top of a page opened lower down."""
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+FEEDBACK_AT = "actors-feedback-at"  # session key: the section a redirect opens at
+# A row's anchor (``membre-12``) -> the section that shows the message.
+SECTIONS = {"membre": "membres", "invitation": "invitations", "mediateur": "hors-equipe"}
+SECTIONS["activite"] = "lieux"
+
+
+def safe_next(request, target: str) -> str:
+    """``target`` when it is a path of this site, else "". Never reversed as a view name:
+    "next=abc" was a NoReverseMatch (500)."""
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def back(request, default: str, anchor: str = ""):
+    """Back to ``next`` when it is a path of this site, else to ``default`` (a URL name) at
+    ``anchor``, the row or section the person acted on: the page opens where they were, and
+    that section shows the message (``feedback``)."""
+    target = safe_next(request, request.POST.get("next", ""))
+    if target:
+        return HttpResponseRedirect(target)
+    if anchor:
+        request.session[FEEDBACK_AT] = anchor
+    return HttpResponseRedirect(reverse(default) + (f"#{anchor}" if anchor else ""))
+
+
+def feedback(request) -> dict:
+    """After an action, its messages are shown in the section the page opens at (``feedback``
+    and ``feedback_at`` for the template); the copy at the top of the page, out of sight
+    there, is then hidden by actors.css."""
+    anchor = request.session.pop(FEEDBACK_AT, "")
+    if not anchor:
+        return {}
+    section = SECTIONS.get(anchor.split("-")[0], anchor)
+    return {"feedback": list(messages.get_messages(request)), "feedback_at": section}
+
+
+def confirm(request, *, title, question, details, action, cancel, status=200):
+    """A page that asks before a destructive action (no JavaScript needed): the button posts
+    to the same address; "Annuler" goes back to the row."""
+    back = safe_next(request, request.GET.get("next", "")) or cancel
+    context = {
+        "title": title,
+        "question": question,
+        "details": details,
+        "action": action,
+        "cancel": back,
+        "next": safe_next(request, request.GET.get("next", "")),
+    }
+    return render(request, "actors/confirm.html", context, status=status)
