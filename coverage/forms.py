@@ -14,6 +14,8 @@ BASIS_LABELS = [
     (Basis.MEDIATORS.value, "Lieux avec un médiateur actif"),
     (Basis.PLACES.value, "Tous les lieux recevant du public"),
 ]
+# The priorities table's sorts (``?tri=…&ordre=…``, links in its headings): most first.
+PRIORITY_SORTS = {"population": "population", "ifn": "IFN", "distance": "distance"}
 SORTS = {
     "code": "code",
     "nom": "nom",
@@ -51,6 +53,16 @@ class CoverageForm(forms.Form):
     sites = forms.IntegerField(
         label="Nouveaux sites", required=False, min_value=1, max_value=MAX_SITES, initial=3
     )
+    tri = forms.ChoiceField(
+        label="Trier les priorités par",
+        choices=list(PRIORITY_SORTS.items()),
+        required=False,
+    )
+    ordre = forms.ChoiceField(
+        label="Ordre",
+        choices=[("desc", "décroissant"), ("asc", "croissant")],
+        required=False,
+    )
 
     def clean_seuil_libre(self):
         value = self.cleaned_data.get("seuil_libre")
@@ -80,6 +92,13 @@ class CoverageForm(forms.Form):
     @property
     def site_count(self) -> int:
         return self.cleaned_data.get("sites") or 3
+
+    @property
+    def priority_sort(self) -> tuple[str, str]:
+        """(column, "desc" or "asc"): population, most first, unless the URL says otherwise."""
+        return self.cleaned_data.get("tri") or "population", self.cleaned_data.get(
+            "ordre"
+        ) or "desc"
 
 
 DEFAULTS = {"base": Basis.MEDIATORS.value, "perimetre": "tous", "sites": "3"}

@@ -1,9 +1,16 @@
 """The folium map of a département's coverage, built on the project's map helper (places.maps).
 
-Communes are shaded by distance class (uncovered ones in a strong colour), mediation points are
-clustered markers, the département outline frames the map; optional layers: circles of radius T
-around the mediation points, the digital fragility index (IFN, 7 classes) and suggested sites.
-Polygons are the stored simplified shapes, written by PostGIS with 4 decimals (~10 m).
+Communes are shaded by distance class (uncovered ones in a strong colour) or, in the "mon
+équipe" view, by who covers them (my team, only others, nobody); mediation points are clustered
+markers, the département outline frames the map; optional layers: circles of radius T around
+the mediation points, the digital fragility index (IFN, 7 classes) and suggested sites (tap one
+for its popup). Polygons are the stored simplified shapes, written by PostGIS with 4 decimals.
+
+Nothing on the map has a colour of its own: every mark carries a CSS class of
+``coverage/static/coverage/coverage.css``, whose colours come from the site palette
+(``--map-*`` custom properties of ``maillage.css``), and the legend is built from the same lists
+(``legend()``), so the map cannot show a mark the legend does not explain. The layer control
+starts folded: open, it hid the popups of the north-east communes and half a phone's map.
 """
 
 from __future__ import annotations
@@ -23,47 +30,124 @@ from places import maps as place_maps
 from .models import CommuneShape
 from .reports import DepartementCoverage
 
-UNCOVERED = "#c0007a"  # strong magenta: stands out from the blue-to-red IFN palette
-COVERED_CLASSES = [  # (upper bound as a share of T, colour)
-    (0.0, "#1a6b3c"),
-    (1 / 3, "#3f9b5f"),
-    (2 / 3, "#7fc28f"),
-    (1.0, "#c7e7c9"),
-]
-IFN_COLOURS = ["#4A6BAE", "#5F8EC7", "#AAC4E6", "#E6DEEE", "#EBB5BD", "#DD7480", "#D95C5E"]
+# Class breaks of the covered communes' distance, as a share of the threshold T.
+COVERED_BREAKS = [1 / 3, 2 / 3, 1.0]
+DISTANCE_CLASSES = ["cov-inside", "cov-near", "cov-mid", "cov-far"]
+UNCOVERED = "cov-uncovered"
+TEAM = "cov-team"
+OTHERS = "cov-others"
+IFN_CLASSES = [f"ifn-{n}" for n in range(1, 8)]
+NO_IFN = "ifn-none"
 # Class breaks: the national septiles of the IFN total (35,006 communes, rounded).
 IFN_BREAKS = [4.4, 5.2, 5.8, 6.4, 7.0, 7.6]
+POINT, OTHER_POINT, CLUSTER, SITE, CIRCLE, OUTLINE = (
+    "cov-point",
+    "cov-point-other",
+    "cov-cluster",
+    "cov-site",
+    "cov-circle",
+    "cov-outline",
+)
 PRECISION = 4
+
+# Clusters in the palette (three sizes), not Leaflet.markercluster's green/yellow/orange.
+CLUSTER_ICON = """function (cluster) {
+  var count = cluster.getChildCount();
+  var size = count < 10 ? "small" : count < 50 ? "medium" : "large";
+  return L.divIcon({
+    html: "<span>" + count + "</span>", iconSize: L.point(36, 36),
+    className: "%s %s-" + size + "%s"
+  });
+}"""
+
+
+def cluster_icon(other: bool = False) -> str:
+    return CLUSTER_ICON % (CLUSTER, CLUSTER, f" {CLUSTER}-other" if other else "")
 
 
 class PointsLayer(MacroElement):
-    """Mediation points as clustered markers (popup: a link to the place's sheet) and circles
-    of radius T, from one compact JSON array rather than one folium object per point."""
+    """Mediation points as clustered markers in the palette (popup: a link to the place's
+    sheet) and circles of radius T, from one compact JSON array rather than one folium object
+    per point."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
         (function () {
           var points = {{ this.points|tojson }};
+          var icon = L.divIcon({className: {{ this.icon_class|tojson }}, iconSize: [16, 16]});
           points.forEach(function (p) {
             var link = document.createElement("a");
             link.href = "/lieux/" + p[0] + "/";
             link.textContent = p[1];
-            L.marker([p[3], p[2]], {title: p[1]}).bindPopup(link)
+            L.marker([p[3], p[2]], {icon: icon, title: p[1], alt: p[1]}).bindPopup(link)
               .addTo({{ this.cluster.get_name() }});
-            L.circle([p[3], p[2]], {radius: {{ this.radius }}, color: "#2b59c3", weight: 1,
-              fill: false, interactive: false}).addTo({{ this.circles.get_name() }});
+            {% if this.circles %}
+            L.circle([p[3], p[2]], {radius: {{ this.radius }}, className: "cov-circle",
+              weight: 1.5, fill: false, interactive: false})
+              .addTo({{ this.circles.get_name() }});
+            {% endif %}
           });
         })();
         {% endmacro %}"""
     )
 
-    def __init__(self, points, cluster, circles, radius_m: float):
+    def __init__(self, points, cluster, circles, radius_m: float, icon_class: str = POINT):
         super().__init__()
         self._name = "PointsLayer"
         self.points = [(pk, nom, round(lon, 5), round(lat, 5)) for pk, nom, lon, lat in points]
         self.cluster = cluster
         self.circles = circles
         self.radius = float(radius_m)
+        self.icon_class = icon_class
+
+
+class SitesLayer(Layer):
+    """ "Où ouvrir ensuite": numbered markers in the palette; a tap (or Enter) opens the popup
+    with the gain, not a hover tooltip a phone never shows."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.featureGroup();
+        (function () {
+          var sites = {{ this.sites|tojson }};
+          sites.forEach(function (s) {
+            var icon = L.divIcon({className: "cov-site", html: String(s.rank),
+              iconSize: [30, 30]});
+            var box = document.createElement("div"), title = document.createElement("strong");
+            title.textContent = s.rank + ". " + s.nom + " (" + s.code + ")";
+            box.appendChild(title);
+            box.appendChild(document.createElement("br"));
+            box.appendChild(document.createTextNode(s.gain));
+            box.appendChild(document.createElement("br"));
+            box.appendChild(document.createTextNode(s.communes));
+            L.marker([s.lat, s.lon], {icon: icon, title: s.label, alt: s.label,
+              zIndexOffset: 1000, riseOnHover: true}).bindPopup(box)
+              .addTo({{ this.get_name() }});
+          });
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, plan, name: str = "Où ouvrir ensuite"):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "SitesLayer"
+        self.sites = []
+        for rank, site in enumerate(plan.sites, start=1):
+            gain = f"+{_int(site.gain)} habitants couverts"
+            count = len(site.communes)
+            self.sites.append(
+                {
+                    "rank": rank,
+                    "nom": site.nom,
+                    "code": site.code,
+                    "lat": round(site.lat, 5),
+                    "lon": round(site.lon, 5),
+                    "gain": gain,
+                    "communes": f"{count} commune{'s' if count > 1 else ''} non couverte"
+                    f"{'s' if count > 1 else ''} atteinte{'s' if count > 1 else ''}",
+                    "label": f"Site suggéré {rank} : {site.nom}, {gain}",
+                }
+            )
 
 
 class FragilityLayer(Layer):
@@ -74,8 +158,8 @@ class FragilityLayer(Layer):
         """{% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.geoJson({{ this.source.get_name() }}.toGeoJSON(), {
           style: function (feature) {
-            return {fillColor: feature.properties.i || "#cccccc", color: "#555555",
-                    weight: 0.4, fillOpacity: 0.75};
+            return {className: "cov-commune " + (feature.properties.i || "ifn-none"),
+                    weight: 0.5, fillOpacity: 0.8};
           },
           onEachFeature: function (feature, layer) {
             var box = document.createElement("div"), name = document.createElement("strong");
@@ -102,51 +186,97 @@ def ifn_class(value) -> int | None:
     return 1 + sum(value >= bound for bound in IFN_BREAKS)
 
 
-def distance_colour(row: dict, threshold_m: float) -> str:
+def distance_class(row: dict, threshold_m: float) -> str:
     if not row["covered"]:
         return UNCOVERED
     if row["has_place_inside"]:
-        return COVERED_CLASSES[0][1]
+        return DISTANCE_CLASSES[0]
     share = (row["distance_m"] or 0) / threshold_m
-    for bound, colour in COVERED_CLASSES[1:]:
+    for bound, name in zip(COVERED_BREAKS, DISTANCE_CLASSES[1:], strict=True):
         if share <= bound:
-            return colour
-    return COVERED_CLASSES[-1][1]
+            return name
+    return DISTANCE_CLASSES[-1]
 
 
-def legend(threshold_km: float) -> dict:
+def team_class(row: dict, others: dict | None) -> str:
+    """Who covers a commune in the "mon équipe" view: my team, only others, or nobody."""
+    if row["covered"]:
+        return TEAM
+    if others is not None and others.get("covered"):
+        return OTHERS
+    return UNCOVERED
+
+
+def legend(threshold_km: float, team: bool = False, circles: bool = True) -> list[dict]:
+    """Every mark of the map, in the order the eye meets them: ``{"title", "items": [(kind,
+    css_class, label)]}`` groups; ``kind`` tells the template how to draw the sample (``fill``,
+    ``point``, ``cluster``, ``site``, ``ring``, ``line``)."""
+    t = _km(threshold_km * 1000)
     third, two_thirds = _km(threshold_km * 1000 / 3), _km(threshold_km * 2000 / 3)
-    colours = [colour for _, colour in COVERED_CLASSES]
-    labels = [
-        "point de médiation dans la commune",
-        f"à moins de {third}",
-        f"de {third} à {two_thirds}",
-        f"de {two_thirds} à {_km(threshold_km * 1000)}",
+    if team:
+        communes = [
+            ("fill", TEAM, f"couverte par mon équipe (à {t} au plus)"),
+            ("fill", OTHERS, "couverte seulement par d'autres médiateurs"),
+            ("fill", UNCOVERED, f"non couverte (aucun point à moins de {t})"),
+        ]
+    else:
+        communes = [
+            ("fill", UNCOVERED, f"non couverte (au-delà de {t})"),
+            ("fill", DISTANCE_CLASSES[0], "point de médiation dans la commune"),
+            ("fill", DISTANCE_CLASSES[1], f"à moins de {third}"),
+            ("fill", DISTANCE_CLASSES[2], f"de {third} à {two_thirds}"),
+            ("fill", DISTANCE_CLASSES[3], f"de {two_thirds} à {t}"),
+        ]
+    marks = [
+        ("point", POINT, "point de médiation de mon équipe" if team else "point de médiation"),
     ]
-    return {
-        "distance": [(UNCOVERED, f"non couverte (au-delà de {_km(threshold_km * 1000)})")]
-        + list(zip(colours, labels, strict=True)),
-        "ifn": [
-            (colour, label)
-            for colour, label in zip(
-                IFN_COLOURS,
-                ["< 4,4"]
-                + [
-                    f"{a:.1f} – {b:.1f}".replace(".", ",")
-                    for a, b in zip(IFN_BREAKS, IFN_BREAKS[1:], strict=False)
-                ]
-                + ["≥ 7,6"],
-                strict=True,
-            )
-        ],
-    }
+    if team:
+        marks.append(("point", OTHER_POINT, "point de médiation d'autres médiateurs"))
+    marks.append(("cluster", CLUSTER, "plusieurs points proches (leur nombre) : zoomez ou touchez"))
+    if team:
+        marks.append(
+            ("cluster", f"{CLUSTER}-other", "plusieurs points proches d'autres médiateurs")
+        )
+    marks += [
+        ("site", SITE, "où ouvrir ensuite : site suggéré, touchez-le pour son gain"),
+    ]
+    if circles:
+        marks.append(("ring", CIRCLE, f"cercle de {t} autour d'un point (calque à cocher)"))
+    marks.append(("line", OUTLINE, "contour du département"))
+    ifn_labels = (
+        ["moins de 4,4"]
+        + [
+            f"{a:.1f} à {b:.1f}".replace(".", ",")
+            for a, b in zip(IFN_BREAKS, IFN_BREAKS[1:], strict=False)
+        ]
+        + ["7,6 et plus"]
+    )
+    ifn = [("fill", name, label) for name, label in zip(IFN_CLASSES, ifn_labels, strict=True)]
+    ifn.append(("fill", NO_IFN, "indice inconnu"))
+    return [
+        {"title": "Communes", "items": communes},
+        {"title": "Sur la carte", "items": marks},
+        {
+            "title": "Indice de fragilité numérique (calque à cocher, 7 classes)",
+            "items": ifn,
+            "folded": True,
+        },
+    ]
 
 
 def _km(metres) -> str:
-    return "—" if metres is None else f"{metres / 1000:.1f} km".replace(".", ",")
+    """ "23,6 km" (one decimal, French comma), "10 km" for a whole number."""
+    if metres is None:
+        return "—"
+    text = f"{metres / 1000:.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text} km"
 
 
-def _communes_layer(view: DepartementCoverage) -> dict:
+def _int(value) -> str:
+    return f"{value or 0:,}".replace(",", "\u202f")
+
+
+def _communes_layer(view: DepartementCoverage, everyone: DepartementCoverage | None) -> dict:
     shapes = CommuneShape.objects.filter(commune__departement_id=view.departement.code)
     collection = json.loads(
         feature_collection(
@@ -158,26 +288,70 @@ def _communes_layer(view: DepartementCoverage) -> dict:
         )
     )
     rows = {row["code_insee"]: row for row in view.rows}
+    others = {row["code_insee"]: row for row in everyone.rows} if everyone else None
     for feature in collection["features"]:
         row = rows.get(feature["id"])
         if row is None:
             continue
         ifn = ifn_class(row["ifn"])
-        feature["properties"] = {
+        properties = {
             "nom": f"{row['nom']} ({row['code_insee']})",
-            "population": f"{row['population'] or 0:,}".replace(",", " "),
+            "population": _int(row["population"]),
             "distance": _km(row["distance_m"]),
             "plus_proche": row["nearest_name"] or "aucun",
             "couverte": "oui" if row["covered"] else "non",
             "ifn": "—" if ifn is None else f"{row['ifn']:.1f} (classe {ifn}/7)".replace(".", ","),
-            "c": distance_colour(row, view.threshold_m),
-            "i": IFN_COLOURS[ifn - 1] if ifn else "#cccccc",
+            "i": IFN_CLASSES[ifn - 1] if ifn else NO_IFN,
         }
+        if others is None:
+            properties["c"] = distance_class(row, view.threshold_m)
+        else:
+            other = others.get(feature["id"], {})
+            properties["c"] = team_class(row, other)
+            properties["distance_tous"] = _km(other.get("distance_m"))
+            properties["plus_proche_tous"] = other.get("nearest_name") or "aucun"
+            properties["couverte_tous"] = "oui" if other.get("covered") else "non"
+        feature["properties"] = properties
     return collection
 
 
-def build(view: DepartementCoverage, points, plan=None) -> folium.Map:
-    """``points``: (id, nom, lon, lat) of the mediation points to show."""
+def _popup(view: DepartementCoverage, team: bool):
+    t = f"{view.threshold_km:g}".replace(".", ",")
+    fields = ["nom", "population", "distance", "plus_proche", "couverte"]
+    aliases = [
+        "Commune",
+        "Population",
+        "Distance au point de médiation le plus proche",
+        "Point de médiation le plus proche",
+        f"Couverte à {t} km",
+    ]
+    if team:
+        aliases[2:5] = [
+            "Distance au point de mon équipe le plus proche",
+            "Point de mon équipe le plus proche",
+            f"Couverte par mon équipe à {t} km",
+        ]
+        fields += ["couverte_tous", "distance_tous", "plus_proche_tous"]
+        aliases += [
+            f"Couverte par tout le monde à {t} km",
+            "Distance au point le plus proche (tout le monde)",
+            "Point le plus proche (tout le monde)",
+        ]
+    fields.append("ifn")
+    aliases.append("IFN")
+    return folium.GeoJsonPopup(fields=fields, aliases=aliases)
+
+
+def build(
+    view: DepartementCoverage,
+    points,
+    plan=None,
+    *,
+    everyone: DepartementCoverage | None = None,
+    other_points=(),
+) -> folium.Map:
+    """``points``: (id, nom, lon, lat) of the mediation points to show. In the "mon équipe"
+    view, ``everyone`` is the coverage by all mediators and ``other_points`` their points."""
     departement = (
         type(view.departement)
         .objects.filter(pk=view.departement.pk)
@@ -188,29 +362,20 @@ def build(view: DepartementCoverage, points, plan=None) -> folium.Map:
     extent = departement[1].extent if departement[1] else None
     if extent:
         fmap.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
-    communes = _communes_layer(view)
+    communes = _communes_layer(view, everyone)
     # folium checks a popup's fields against the features: none when no commune is loaded.
-    popup = None
-    if communes["features"]:
-        popup = folium.GeoJsonPopup(
-            fields=["nom", "population", "distance", "plus_proche", "couverte", "ifn"],
-            aliases=[
-                "Commune",
-                "Population",
-                "Distance au point de médiation le plus proche",
-                "Point de médiation le plus proche",
-                f"Couverte à {view.threshold_km:g} km",
-                "IFN",
-            ],
-        )
+    popup = _popup(view, everyone is not None) if communes["features"] else None
     distance_layer = folium.GeoJson(
         communes,
-        name="Distance au point de médiation le plus proche",
+        name=(
+            "Communes selon qui les couvre"
+            if everyone is not None
+            else "Distance au point de médiation le plus proche"
+        ),
         style_function=lambda f: {
-            "fillColor": f["properties"].get("c", "#cccccc"),
-            "color": "#555555",
+            "className": "cov-commune " + f["properties"].get("c", NO_IFN),
             "weight": 0.5,
-            "fillOpacity": 0.75 if f["properties"].get("c") == UNCOVERED else 0.55,
+            "fillOpacity": 0.8 if f["properties"].get("c") == UNCOVERED else 0.65,
         },
         popup=popup,
         zoom_on_click=False,
@@ -220,26 +385,24 @@ def build(view: DepartementCoverage, points, plan=None) -> folium.Map:
         folium.GeoJson(
             json.loads(departement[0]),
             name="Contour du département",
-            style_function=lambda f: {"fill": False, "color": "#1f2d3d", "weight": 2.5},
+            style_function=lambda f: {"fill": False, "className": OUTLINE, "weight": 2.5},
             interactive=False,
         ).add_to(fmap)
-    cluster = place_maps.marker_cluster(name="Points de médiation").add_to(fmap)
     circles = folium.FeatureGroup(name=f"Cercles de {view.threshold_km:g} km", show=False)
+    if other_points:
+        others = place_maps.marker_cluster(
+            name="Points de médiation des autres", icon_create_function=cluster_icon(other=True)
+        ).add_to(fmap)
+        PointsLayer(other_points, others, None, view.threshold_m, OTHER_POINT).add_to(fmap)
+    cluster = place_maps.marker_cluster(
+        name="Points de médiation de mon équipe" if everyone is not None else "Points de médiation",
+        icon_create_function=cluster_icon(),
+    ).add_to(fmap)
     circles.add_to(fmap)
     PointsLayer(points, cluster, circles, view.threshold_m).add_to(fmap)
     if plan and plan.sites:
-        sites = folium.FeatureGroup(name="Où ouvrir ensuite").add_to(fmap)
-        for rank, site in enumerate(plan.sites, start=1):
-            folium.CircleMarker(
-                (round(site.lat, 5), round(site.lon, 5)),
-                radius=9,
-                color="#5b2a86",
-                fill=True,
-                fill_color="#f5d400",
-                fill_opacity=1,
-                tooltip=f"{rank}. {site.nom} : +{site.gain} habitants couverts",
-            ).add_to(sites)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+        SitesLayer(plan).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
     return fmap
 
 

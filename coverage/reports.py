@@ -67,17 +67,28 @@ class DepartementCoverage:
     def national_summary(self) -> dict:
         return national_summary(self.basis, self.threshold_m)
 
-    def priorities(self) -> list[dict]:
-        uncovered = [row for row in self.rows if not row["covered"]]
-        return sorted(
-            uncovered,
-            key=lambda r: (
-                -(r["population"] or 0),
-                -(r["ifn"] if r["ifn"] is not None else -1),
-                -(r["distance_m"] if r["distance_m"] is not None else float("inf")),
-                r["code_insee"],
-            ),
-        )
+    def priorities(self, sort: str = "population", order: str = "desc") -> list[dict]:
+        """The uncovered communes, by ``sort`` (``population``, ``ifn`` or ``distance``; most
+        first unless ``order`` is ``asc``), then by the others (population, IFN, distance) and
+        the code. A missing IFN or distance comes last in either order."""
+        keys = {
+            "population": lambda r: r["population"] or 0,
+            "ifn": lambda r: r["ifn"],
+            "distance": lambda r: r["distance_m"],
+        }
+        sign = -1 if order == "desc" else 1
+
+        def key(row):
+            first = keys[sort](row)
+            ties = [keys[name](row) for name in ("population", "ifn", "distance") if name != sort]
+            return (
+                first is None,
+                sign * (first or 0),
+                *[(value is None, -(value or 0)) for value in ties],
+                row["code_insee"],
+            )
+
+        return sorted((row for row in self.rows if not row["covered"]), key=key)
 
     def plan(self, sites: int) -> Plan:
         uncovered = [row["code_insee"] for row in self.rows if not row["covered"]]

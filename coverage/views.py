@@ -18,7 +18,7 @@ from geo_directory.territories.models import Departement
 from places import maps as place_maps
 
 from . import maps, reports
-from .forms import SORTS, CoverageForm, NationalForm, bound_form
+from .forms import PRIORITY_SORTS, SORTS, CoverageForm, NationalForm, bound_form
 from .models import CommuneShape
 from .querysets import mediation_points
 from .reports import DepartementCoverage
@@ -26,22 +26,29 @@ from .reports import DepartementCoverage
 PRIORITIES_SHOWN = 30
 
 
-def _team_members(request, form):
+def _team_members(request):
     """The coordinator allowed the "mon équipe" view (``actors.permissions``, the rule of the
-    team pages: validated) and, when that view is asked for, their team members."""
+    team pages: validated) and their team members, else (None, None)."""
     coordinator = permissions.team_coverage_coordinator(request.user)
-    if not form.team or coordinator is None:
-        return coordinator, None
+    if coordinator is None:
+        return None, None
     return coordinator, Actor.objects.team_of(coordinator)
 
 
-def _load(request, code):
-    """The form, its errors, the coverage view, the coordinator and the team members."""
+def _load(request, code, both: bool = False):
+    """The form, its errors, the coverage view asked for and, for a coordinator (with ``both``:
+    "mon équipe" beside "tout le monde"), the other one: ``(form, errors, view, everyone, mine,
+    coordinator, team)``. ``everyone`` is the coverage by all mediators; ``mine`` the team's,
+    or None for anyone else."""
     departement = get_object_or_404(Departement, code=code.upper())
     form, errors = bound_form(CoverageForm, request.GET)
-    coordinator, team = _team_members(request, form)
-    view = DepartementCoverage.load(departement.code, form.threshold_km, form.basis, team)
-    return form, errors, view, coordinator, team
+    coordinator, team = _team_members(request)
+    everyone = DepartementCoverage.load(departement.code, form.threshold_km, form.basis)
+    mine = None
+    if coordinator is not None and (both or form.team):
+        mine = DepartementCoverage.load(departement.code, form.threshold_km, form.basis, team)
+    view = mine if (form.team and mine is not None) else everyone
+    return form, errors, view, everyone, mine, coordinator, team
 
 
 def departement_map(request, code: str):
@@ -57,32 +64,77 @@ def departement_map(request, code: str):
 
 
 def _departement_page(request, code: str):
-    form, errors, view, coordinator, team = _load(request, code)
+    form, errors, view, everyone, mine, coordinator, team = _load(request, code, both=True)
     plan = view.plan(form.site_count)
     points = maps.mediation_points_to_show(view, mediation_points(view.basis, team))
-    fmap = maps.build(view, points, plan)
-    query = urlencode({k: v for k, v in request.GET.items() if v})
+    other_points = ()
+    if view.team:
+        shown = {point[0] for point in points}
+        all_points = maps.mediation_points_to_show(everyone, mediation_points(everyone.basis))
+        other_points = [point for point in all_points if point[0] not in shown]
+    fmap = maps.build(
+        view,
+        points,
+        plan,
+        everyone=everyone if view.team else None,
+        other_points=other_points,
+    )
+    # The page's own settings (not the sort), carried by its links and forms.
+    kept = {"seuil", "seuil_libre", "base", "sites"} | ({"perimetre"} if coordinator else set())
+    params = {k: v for k, v in request.GET.items() if v and k in kept}
+    sort, order = form.priority_sort
+    priorities = view.priorities(sort, order)
     context = {
         "departement": view.departement,
         "form": form,
         "errors": errors,
         "view": view,
         "summary": view.summary(),
+        "everyone_summary": everyone.summary(),
+        "team_summary": mine.summary() if mine is not None else None,
+        "only_others": _only_others(mine, everyone) if mine is not None else 0,
         "national": view.national_summary(),
-        "priorities": view.priorities()[:PRIORITIES_SHOWN],
-        "priority_count": sum(1 for row in view.rows if not row["covered"]),
+        "priorities": priorities[:PRIORITIES_SHOWN],
+        "priority_count": len(priorities),
+        "priority_columns": _priority_columns(params, sort, order),
+        "sort_params": sorted(params.items()),
+        "sort": sort,
+        "order": order,
         "plan": plan,
-        "legend": maps.legend(view.threshold_km),
+        "legend": maps.legend(view.threshold_km, team=view.team),
         "map": place_maps.embed(fmap),
         "coordinator": coordinator,
-        "query": query,
+        "query": urlencode({**params, "tri": sort, "ordre": order}),
+        "team_url": "?" + urlencode({**params, "perimetre": "equipe"}),
+        "everyone_url": "?" + urlencode({**params, "perimetre": "tous"}),
         "point_count": len(points),
+        "other_point_count": len(other_points),
     }
     return render(request, "coverage/departement.html", context, status=400 if errors else 200)
 
 
+def _only_others(mine, everyone) -> int:
+    """Communes covered by other mediators but not by the team."""
+    team_covered = {row["code_insee"] for row in mine.rows if row["covered"]}
+    return sum(1 for r in everyone.rows if r["covered"] and r["code_insee"] not in team_covered)
+
+
+def _priority_columns(params: dict, sort: str, order: str) -> dict:
+    """For each sortable column, its link (works without JS) and its ``aria-sort``: a click
+    sorts by it, most first; a second click reverses the order. The link ends on the table."""
+    columns = {}
+    for key in PRIORITY_SORTS:
+        next_order = "asc" if (key == sort and order == "desc") else "desc"
+        query = urlencode({**params, "tri": key, "ordre": next_order})
+        current = {"desc": "descending", "asc": "ascending"}[order] if key == sort else ""
+        columns[key] = {"url": f"?{query}#priorites", "aria_sort": current}
+    return columns
+
+
 def priorities_csv(request, code: str):
-    _, errors, view, _, _ = _load(request, code)
+    """The priorities for a meeting, in the French spreadsheet convention (``;``, UTF-8 with a
+    BOM, decimal comma: French Excel opens it as columns, accents intact), in the page's order."""
+    form, errors, view, *_ = _load(request, code)
     if errors:
         return HttpResponse(_error_text(errors), status=400, content_type="text/plain")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -90,9 +142,9 @@ def priorities_csv(request, code: str):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     writer = SpreadsheetWriter(response)
     writer.writerow(
-        ["rang", "code_insee", "nom", "population", "ifn", "distance_m", "point_le_plus_proche"]
+        ["rang", "code_insee", "nom", "population", "ifn", "distance_km", "point_le_plus_proche"]
     )
-    for rank, row in enumerate(view.priorities(), start=1):
+    for rank, row in enumerate(view.priorities(*form.priority_sort), start=1):
         writer.writerow(
             [
                 rank,
@@ -100,7 +152,7 @@ def priorities_csv(request, code: str):
                 row["nom"],
                 row["population"],
                 "" if row["ifn"] is None else round(row["ifn"], 2),
-                "" if row["distance_m"] is None else round(row["distance_m"]),
+                "" if row["distance_m"] is None else round(row["distance_m"] / 1000, 1),
                 row["nearest_name"] or "",
             ]
         )
@@ -108,10 +160,10 @@ def priorities_csv(request, code: str):
 
 
 def priorities_geojson(request, code: str):
-    _, errors, view, _, _ = _load(request, code)
+    form, errors, view, *_ = _load(request, code)
     if errors:
         return HttpResponse(_error_text(errors), status=400, content_type="text/plain")
-    ranked = view.priorities()
+    ranked = view.priorities(*form.priority_sort)
     shapes = CommuneShape.objects.filter(commune_id__in=[r["code_insee"] for r in ranked])
     collection = json.loads(
         feature_collection(
