@@ -14,9 +14,10 @@ from django.db import connections
 
 from coverage.layer import COMMUNES, DEFAULT_BASIS
 from coverage.models import DEFAULT_THRESHOLD_KM
+from coverage.querysets import mediation_points
 from geo_directory import cache
 from geo_directory.layers import Layer
-from places.layer import PLACES
+from places.layer import PLACES, PlacesLayer
 
 EXTENT = 4096
 BUFFER = 64
@@ -162,6 +163,27 @@ class TileLayer:
 class PolygonLayer(TileLayer):
     def geometry_params(self, z, x, y) -> tuple:
         return polygon_params(z, x, y)
+
+
+class PlacesForBasis(PlacesLayer):
+    """The places layer, or only the mediation points of a coverage basis (``basis``): the
+    national map draws its dots on the basis its colours are computed on."""
+
+    def rows(self, basis: str | None = None):
+        rows = super().rows()
+        if basis:
+            rows = rows.filter(pk__in=mediation_points(basis).values("pk"))
+        return rows
+
+
+_PLACES_FOR_BASIS = PlacesForBasis()
+
+
+def places_layer(basis: str | None = None):
+    """The places tiles: every public place, or the mediation points of ``basis``."""
+    if basis is None:
+        return LAYERS["lieux"]
+    return TileLayer(_PLACES_FOR_BASIS, POINT_SQL, {"basis": basis})
 
 
 LAYERS = {"lieux": TileLayer(PLACES, POINT_SQL)}

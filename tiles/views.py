@@ -109,7 +109,8 @@ def tilejson_document(request, layer) -> dict:
         "maxzoom": layer.maxzoom,
         **response_cache.get_or_build(
             "tilejson-footprint",
-            (response_cache.version(), layer.name, tuple(sorted(layer.options.items()))),
+            # the threshold changes a property (covered), never the rows
+            (response_cache.version(), layer.name, footprint_options(layer)),
             lambda: footprint(layer),
         )[0],
         "vector_layers": [
@@ -122,6 +123,10 @@ def tilejson_document(request, layer) -> dict:
             }
         ],
     }
+
+
+def footprint_options(layer) -> tuple:
+    return tuple(sorted((k, v) for k, v in layer.options.items() if k != "threshold_km"))
 
 
 def footprint(layer) -> dict:
