@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["import_places.py", "nearby.py", "coverage.py", "tiles.py", "serving.py"]
+ORDER = ["import_places.py", "nearby.py", "coverage.py", "tiles.py", "serving.py", "abuse.py"]
 
 
 def main() -> int:

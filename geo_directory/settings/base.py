@@ -89,6 +89,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Costly kinds of requests one at a time across the workers, refused before any other work
+    # (geo_directory/admission.py).
+    "geo_directory.admission.CostlyRequestsMiddleware",
     "geo_directory.middleware.DatabaseUnavailableMiddleware",
     # Before CSRF and every view: hostile parameters and path segments are a 400 naming them.
     "geo_directory.middleware.InputValidationMiddleware",
@@ -263,6 +266,10 @@ def env_megabytes(name: str, default: float) -> int:
 
 CACHE_MEMORY_BYTES = env_megabytes("MAILLAGE_CACHE_MEMORY_MB", 64)
 CACHE_ENTRY_MAX_BYTES = min(env_megabytes("MAILLAGE_CACHE_ENTRY_MB", 4), CACHE_MEMORY_BYTES // 4)
+# Requests whose kind took COSTLY_MS or more lately run COSTLY_CONCURRENCY at a time across the
+# workers, the others answered 503 at once (geo_directory/admission.py; 0 turns it off).
+COSTLY_CONCURRENCY = int(os.environ.get("MAILLAGE_COSTLY_CONCURRENCY", "1"))
+COSTLY_MS = 150
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "responses": {

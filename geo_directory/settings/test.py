@@ -19,3 +19,7 @@ DATABASES["default"]["TEST"] = {  # noqa: F405
 # Static files straight from the apps' folders (no collectstatic needed on a fresh clone).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# No request is held back for being costly (geo_directory/admission.py): browser tests load pages,
+# maps and tiles at once on a loaded machine; tests/serving/test_admission.py turns it on.
+COSTLY_CONCURRENCY = 0

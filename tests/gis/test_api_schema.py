@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from ogc.openapi import openapi_document
+from ogc.params import MAX_LIMIT
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def filter_case(context, case):
     Features /req/core/fc-limit-response (``tests/gis/ogc/test_paging_and_bbox.py``)."""
     limit = case.query.get("limit") if isinstance(case.query, dict) else None
     try:
-        return int(str(limit)) <= 10_000
+        return int(str(limit)) <= MAX_LIMIT
     except ValueError:
         return True
 

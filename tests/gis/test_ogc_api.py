@@ -232,7 +232,7 @@ def test_openapi_declares_limit_bounds_and_every_path(client):
     response, doc = get_json(client, "/ogc/api")
     assert doc["openapi"].startswith("3.0")
     limit = doc["components"]["parameters"]["limit"]["schema"]
-    assert (limit["default"], limit["maximum"], limit["minimum"]) == (100, 10000, 1)
+    assert (limit["default"], limit["maximum"], limit["minimum"]) == (100, 2000, 1)
     for path in (
         "/",
         "/conformance",

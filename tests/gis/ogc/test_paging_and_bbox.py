@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 def test_a_limit_above_the_maximum_serves_the_maximum(client, committed_places):
     """/req/core/fc-limit-response: not an error (defect 3)."""
     response, page = get_json(client, "/ogc/collections/lieux/items?limit=10001")
-    assert page["numberReturned"] == min(10000, page["numberMatched"]) == len(page["features"])
+    assert page["numberReturned"] == min(2000, page["numberMatched"]) == len(page["features"])
     self_link = next(link for link in page["links"] if link["rel"] == "self")
-    assert "limit=10000" in self_link["href"]
+    assert "limit=2000" in self_link["href"]
     _, big = get_json(client, "/ogc/collections/communes/items?limit=99999999&properties=nom")
     assert big["numberReturned"] == big["numberMatched"]
 
@@ -45,7 +45,7 @@ def test_openapi_bbox_takes_four_or_six_numbers(client):
     schema = doc["components"]["parameters"]["bbox"]["schema"]
     assert (schema["minItems"], schema["maxItems"]) == (4, 6)
     limit = doc["components"]["parameters"]["limit"]["schema"]
-    assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 10000, 100)
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 2000, 100)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,178 @@
+"""Costly requests, one at a time: no client can hold every worker (issue 12, "no takeover").
+
+With gunicorn's sync workers, a request holds a worker for as long as it takes: four clients
+sending the costliest request in a loop would hold both workers, and any other visitor would
+wait behind them. So at most ``settings.COSTLY_CONCURRENCY`` (``MAILLAGE_COSTLY_CONCURRENCY``,
+default 1; 0 turns this off) requests of a *costly kind* run at once, across the workers;
+another one is answered at once with a 503 and ``Retry-After`` (JSON on the machine paths, the
+OGC exception under ``/ogc/``, a French page elsewhere), which costs a few milliseconds, and the
+other workers stay free for everything else (``bench/abuse.py`` measures it).
+
+A request's kind is its route and its ``format`` parameter, never other values (which a client
+chooses freely); vector tiles are exempt (a map asks for a dozen at once). A kind is costly when
+the answers of that kind this worker served lately took ``settings.COSTLY_MS`` (150 ms) or more
+on average (moving average, so a kind answered from the cache is cheap again after a few
+answers); a kind never seen is not. Only GET and HEAD are held back: a write is never refused.
+The slots are ``flock`` locks on files beside the disk cache (one set per database), shared by
+the workers and released by the kernel when a worker dies; a slot that cannot be created lets
+the request through.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
+
+from geo_directory import api_errors
+
+BUSY = (
+    "Le service prépare déjà une réponse coûteuse : réessayez dans quelques secondes "
+    "(la plupart des réponses sont déjà prêtes et restent servies)."
+)
+SMOOTHING = 0.3  # weight of the newest answer in a kind's moving average
+MAX_KINDS = 512
+
+
+class Costs:
+    """Moving average of the seconds each kind of request took in this worker."""
+
+    def __init__(self):
+        self._average: OrderedDict[tuple, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def costly(self, kind: tuple) -> bool:
+        with self._lock:
+            average = self._average.get(kind)
+        return average is not None and average * 1000 >= settings.COSTLY_MS
+
+    def observe(self, kind: tuple, seconds: float) -> None:
+        with self._lock:
+            old = self._average.pop(kind, None)
+            self._average[kind] = seconds if old is None else old + SMOOTHING * (seconds - old)
+            while len(self._average) > MAX_KINDS:
+                self._average.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._average.clear()
+
+
+COSTS = Costs()
+
+
+def slot_folder() -> Path:
+    """Beside the disk cache, one set of slots per database (the site, the bench, each test
+    run): sites sharing a cache folder never hold each other back."""
+    name = connection.settings_dict["NAME"]
+    return Path(settings.CACHES["responses"]["LOCATION"]) / "admission" / name
+
+
+def acquire() -> int | None:
+    """The descriptor of a free slot, locked; None when every slot is taken. A slot that
+    cannot be created counts as free (-1): this guard never breaks a request."""
+    try:
+        folder = slot_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return -1
+    for index in range(settings.COSTLY_CONCURRENCY):
+        try:
+            fd = os.open(folder / f"slot-{index}", os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            return -1
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            os.close(fd)
+        except OSError:
+            os.close(fd)
+            return -1
+    return None
+
+
+def release(fd: int | None) -> None:
+    if fd is not None and fd >= 0:
+        os.close(fd)  # closing the descriptor releases its lock
+
+
+def busy(request) -> HttpResponse:
+    path = request.path
+    if path.startswith(api_errors.OGC_PREFIX):
+        response = api_errors._json({"code": "ServiceUnavailable", "description": BUSY}, 503)
+    elif path.startswith(api_errors.MACHINE_PREFIXES):
+        response = api_errors._json({"error": "busy", "detail": BUSY}, 503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": BUSY}), status=503)
+        response["Cache-Control"] = "no-store"
+    response["Retry-After"] = "2"
+    response._has_been_logged = True  # expected under load: not an error for Django's log
+    return response
+
+
+# Vector tiles are never held back: a map asks for a dozen at once (a refused one stays a hole
+# in the map), each is bounded by its zoom and kept per version and variant.
+EXEMPT_VIEWS = {"tiles:tile"}
+
+
+def kind_of(request) -> tuple | None:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    if match.view_name in EXEMPT_VIEWS:
+        return None
+    return (match.route, request.GET.get("format"))
+
+
+class CostlyRequestsMiddleware:
+    """Learns each kind's cost from the answers it serves; holds a costly kind to the slots.
+    Placed early: a refusal costs a URL resolution and no other middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or settings.COSTLY_CONCURRENCY <= 0:
+            return self.get_response(request)
+        kind = kind_of(request)
+        if kind is None:
+            return self.get_response(request)
+        slot = None
+        if COSTS.costly(kind):
+            slot = acquire()
+            if slot is None:
+                return busy(request)  # not observed: a refusal says nothing of the cost
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            release(slot)
+            raise
+        if response.streaming and getattr(response, "file_to_stream", None) is None:
+            # a generated stream (CSV): the work happens while the answer is sent
+            response.streaming_content = self._measured(
+                response.streaming_content, kind, slot, started
+            )
+            return response
+        COSTS.observe(kind, time.perf_counter() - started)
+        release(slot)
+        return response
+
+    @staticmethod
+    def _measured(chunks, kind, slot, started):
+        try:
+            yield from chunks
+        finally:
+            COSTS.observe(kind, time.perf_counter() - started)
+            release(slot)

@@ -1,0 +1,80 @@
+"""Costly kinds of requests run one at a time across the workers (geo_directory/admission.py):
+another one is a quick 503 with Retry-After, so no client can hold every worker; cheap kinds,
+writes and vector tiles are never held back, and a slot is always given back."""
+
+import json
+
+import pytest
+
+from geo_directory import admission
+
+pytestmark = pytest.mark.django_db
+COMMUNES_04 = "/api/v1/communes/?departement=04"
+
+
+@pytest.fixture
+def every_kind_costly(settings):
+    """Any kind already served counts as costly (the demo data is too small to be slow)."""
+    admission.COSTS.clear()
+    settings.COSTLY_MS = 0
+    settings.COSTLY_CONCURRENCY = 1
+    yield
+    admission.COSTS.clear()
+
+
+@pytest.fixture
+def slot_taken(every_kind_costly):
+    """Another worker busy with a costly answer: it holds the only slot."""
+    fd = admission.acquire()
+    assert fd is not None and fd >= 0
+    yield
+    admission.release(fd)
+
+
+def test_a_costly_kind_is_a_quick_503_while_another_one_runs(client, every_kind_costly):
+    assert client.get(COMMUNES_04).status_code == 200  # learnt: this kind is costly
+    fd = admission.acquire()
+    try:
+        response = client.get(COMMUNES_04 + "&threshold_km=20")
+        assert response.status_code == 503 and response["Retry-After"] == "2"
+        body = json.loads(response.content)
+        assert body["error"] == "busy" and "réessayez" in body["detail"]
+    finally:
+        admission.release(fd)
+    assert client.get(COMMUNES_04 + "&threshold_km=20").status_code == 200
+
+
+def test_ogc_and_pages_say_it_in_their_own_shape(client, every_kind_costly):
+    items, page = "/ogc/collections/communes/items?limit=5", "/couverture/"
+    assert client.get(items).status_code == client.get(page).status_code == 200
+    fd = admission.acquire()
+    try:
+        ogc = client.get(items)
+        assert ogc.status_code == 503
+        assert json.loads(ogc.content)["code"] == "ServiceUnavailable"
+        html = client.get(page)
+        assert html.status_code == 503 and "réessayez dans quelques secondes" in html.text
+    finally:
+        admission.release(fd)
+
+
+def test_cheap_kinds_and_writes_are_never_held_back(client, settings, slot_taken):
+    settings.COSTLY_MS = 10_000  # nothing took that long: no kind is costly
+    assert client.get(COMMUNES_04).status_code == 200
+    settings.COSTLY_MS = 0
+    client.get("/connexion/")
+    assert client.get("/connexion/").status_code == 503  # a costly GET waits its turn
+    login = client.post("/connexion/", {"username": "personne", "password": "x"})
+    assert login.status_code != 503  # a POST never does
+    for _ in range(2):  # a map asks for a dozen tiles at once: none is refused
+        assert client.get("/tiles/communes/8/132/92.pbf").status_code == 200
+
+
+def test_every_answer_gives_its_slot_back(client, every_kind_costly):
+    for _ in range(3):
+        assert client.get(COMMUNES_04).status_code == 200
+        csv = client.get("/api/v1/lieux/?format=csv&departement=04")
+        assert csv.status_code == 200 and b"".join(csv.streaming_content)  # sent: slot back
+    fd = admission.acquire()  # free again: nothing kept it
+    assert fd is not None
+    admission.release(fd)
