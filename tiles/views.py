@@ -13,8 +13,9 @@ from geo_directory import cache as response_cache
 from geo_directory import conditional
 from geo_directory.layers import ParameterError
 
+from . import national
 from .cache import get_or_render
-from .layers import LAYERS, TileOutOfRange, check_tile, communes_layer
+from .layers import LAYERS, TileOutOfRange, check_tile, communes_layer, places_layer
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 
@@ -44,21 +45,24 @@ def _bad_parameter(name, message):
 
 
 def _variant(request, layer):
-    """The layer for ``basis`` / ``threshold_km`` (communes only) and the variant's key.
+    """The layer for ``basis`` / ``threshold_km`` (communes) or ``basis`` (places: only the
+    mediation points of that basis, the national map's dots) and the variant's key.
 
     Raises ``ParameterError`` naming the parameter.
     """
-    allowed = {"basis", "threshold_km"} if layer.name == "communes" else set()
+    allowed = {"basis", "threshold_km"} if layer.name == "communes" else {"basis"}
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
         raise ParameterError(unknown[0], f"Paramètre inconnu : {unknown[0]}.")
-    if layer.name != "communes":
+    if layer.name != "communes" and "basis" not in request.GET:
         return layer, ()
     params = CoverageParams(data=request.GET)
     if not params.is_valid():
         name, messages = next(iter(params.errors.items()))
         raise ParameterError(name, str(messages[0]))
     basis = params.validated_data["basis"]
+    if layer.name != "communes":
+        return places_layer(basis), (basis,)
     threshold = params.validated_data["threshold_km"]  # quantised by its declaration
     return communes_layer(basis, threshold), (basis, threshold)
 
@@ -171,5 +175,9 @@ def tilejson(request, layer):
 
 @require_safe
 def national_map(request):
-    """All communes of France shaded by coverage, places on top, from the vector tiles."""
-    return render(request, "tiles/national_map.html", {"layers": list(LAYERS)})
+    """All communes of France shaded by coverage at a threshold and on a basis, the mediation
+    points of the same basis on top, from the vector tiles; go to a département or an overseas
+    territory (``tiles.national``)."""
+    context = national.page_context(request)
+    status = 400 if context["errors"] or context["unknown_departement"] else 200
+    return render(request, "tiles/national_map.html", context, status=status)
