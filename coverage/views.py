@@ -46,7 +46,16 @@ def _load(request, code, both: bool = False):
     everyone = DepartementCoverage.load(departement.code, form.threshold_km, form.basis)
     mine = None
     if coordinator is not None and (both or form.team):
-        mine = DepartementCoverage.load(departement.code, form.threshold_km, form.basis, team)
+        # computed on the fly (a third of a second): kept per data version and members (the
+        # version does not follow team memberships)
+        members = tuple(team.order_by("pk").values_list("pk", flat=True))
+        parts = (response_cache.version(), members, departement.code, form.threshold_km)
+        mine, _ = response_cache.get_or_build(
+            "coverage-team",
+            (*parts, form.basis),
+            lambda: DepartementCoverage.load(departement.code, form.threshold_km, form.basis, team),
+            shared=False,
+        )
     view = mine if (form.team and mine is not None) else everyone
     return form, errors, view, everyone, mine, coordinator, team
 

@@ -192,3 +192,24 @@ def test_the_standard_csv_of_places_stays_as_the_standard_says(client):
     body = b"".join(response.streaming_content) if response.streaming else response.content
     header = body.decode("utf-8-sig").splitlines()[0]
     assert header.startswith("id,") and ";" not in header
+
+
+def test_my_team_figures_follow_a_change_of_team(client):
+    """The team's coverage is kept per data version and members: removing the only member
+    leaves the team covering nothing on the next view."""
+    from tests.actors.factories import add_to_team, make_actor, make_coordinator, make_place
+
+    digne = make_place("digne", "Médiathèque de Digne (équipe)")
+    coordinator = make_coordinator(departements=["04"], employer=digne)
+    member = make_actor("Seul", "Membre", places=[digne])
+    add_to_team(coordinator, member)
+    client.force_login(coordinator.user)
+
+    def team_uncovered():
+        html = page(client, perimetre="equipe")
+        return int(re.sub(r"\D", "", re.search(r'id="team-uncovered-communes">([^<]+)<', html)[1]))
+
+    before = team_uncovered()
+    assert before < 198
+    client.post(f"/mon-equipe/retirer/{member.pk}/")
+    assert team_uncovered() == 198  # nobody left: every commune of 04 uncovered by the team
