@@ -161,7 +161,9 @@ def endpoints(samples):
             f"/tiles/communes/{tile(r, s)}.pbf?threshold_km="
             f"{threshold(r)}&basis={r.choice(['mediators', 'places'])}"
         ),
-        "tiles lieux": lambda r: f"/tiles/lieux/{tile(r, s)}.pbf",
+        "tiles lieux": lambda r: (
+            f"/tiles/lieux/{tile(r, s)}.pbf" + r.choice(["", "?basis=places", "?basis=mediators"])
+        ),
         "tilejson": lambda r: f"/tiles/communes.json?threshold_km={threshold(r)}",
         "page home": lambda r: "/",
         "page search": lambda r: (

@@ -8,14 +8,16 @@ another one is answered at once with a 503 and ``Retry-After`` (JSON on the mach
 OGC exception under ``/ogc/``, a French page elsewhere), which costs a few milliseconds, and the
 other workers stay free for everything else (``bench/abuse.py`` measures it).
 
-A request's kind is its route and its ``format`` parameter, never other values (which a client
-chooses freely); vector tiles are exempt (a map asks for a dozen at once). A kind is costly when
-the answers of that kind this worker served lately took ``settings.COSTLY_MS`` (150 ms) or more
-on average (moving average, so a kind answered from the cache is cheap again after a few
-answers); a kind never seen is not. Only GET and HEAD are held back: a write is never refused.
-The slots are ``flock`` locks on files beside the disk cache (one set per database), shared by
-the workers and released by the kernel when a worker dies; a slot that cannot be created lets
-the request through.
+A request's kind is its route, its ``format`` and the names of its query parameters, never
+their values (which a client chooses freely): a search by text and a search around a point are
+two kinds of the same route. Vector tiles are exempt (a map asks for a dozen at once). A kind is
+costly when the answers of that kind this worker served lately took ``settings.COSTLY_MS``
+(150 ms) or more on average (moving average, so a kind answered from the cache is cheap again
+after a few answers); a kind not seen in the last minute (parameter names made up, say) is
+judged by its route's answers, and a route not seen either is not costly. Only GET and HEAD
+are held back: a write is never refused. The slots are ``flock`` locks on files beside the disk
+cache (one set per database), shared by the workers and released by the kernel when a worker
+dies; a slot that cannot be created lets the request through.
 """
 
 from __future__ import annotations
@@ -40,25 +42,40 @@ BUSY = (
     "(la plupart des réponses sont déjà prêtes et restent servies)."
 )
 SMOOTHING = 0.3  # weight of the newest answer in a kind's moving average
-MAX_KINDS = 512
+FORGET_SECONDS = 60  # a kind not answered for this long is unknown again (refusals teach nothing)
+MAX_KINDS = 1024
 
 
 class Costs:
-    """Moving average of the seconds each kind of request took in this worker."""
+    """Moving average of the seconds each kind of request took in this worker, and when it was
+    last answered. A kind is its route and format (the *route kind*) and the names of its query
+    parameters; a kind never seen, or with parameter names made up, is judged by its route."""
 
     def __init__(self):
-        self._average: OrderedDict[tuple, float] = OrderedDict()
+        self._average: OrderedDict[tuple, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def _estimate(self, kind: tuple, now: float) -> float | None:
+        entry = self._average.get(kind)
+        if entry is None or now - entry[1] > FORGET_SECONDS:
+            return None
+        return entry[0]
+
     def costly(self, kind: tuple) -> bool:
+        now = time.monotonic()
         with self._lock:
-            average = self._average.get(kind)
+            average = self._estimate(kind, now)
+            if average is None:
+                average = self._estimate(kind[:2], now)
         return average is not None and average * 1000 >= settings.COSTLY_MS
 
     def observe(self, kind: tuple, seconds: float) -> None:
+        now = time.monotonic()
         with self._lock:
-            old = self._average.pop(kind, None)
-            self._average[kind] = seconds if old is None else old + SMOOTHING * (seconds - old)
+            for key in (kind, kind[:2]):
+                old = self._average.pop(key, None)
+                average = seconds if old is None else old[0] + SMOOTHING * (seconds - old[0])
+                self._average[key] = (average, now)
             while len(self._average) > MAX_KINDS:
                 self._average.popitem(last=False)
 
@@ -132,7 +149,8 @@ def kind_of(request) -> tuple | None:
         return None
     if match.view_name in EXEMPT_VIEWS:
         return None
-    return (match.route, request.GET.get("format"))
+    names = tuple(sorted(name[:40] for name in request.GET)[:12])
+    return (match.route, request.GET.get("format"), names)
 
 
 class CostlyRequestsMiddleware:

@@ -78,3 +78,21 @@ def test_every_answer_gives_its_slot_back(client, every_kind_costly):
     fd = admission.acquire()  # free again: nothing kept it
     assert fd is not None
     admission.release(fd)
+
+
+def test_a_slow_kind_does_not_hold_back_a_quick_one_of_the_same_route(client, settings):
+    """Slow text searches make the places API's text search costly, never its "near me"."""
+    admission.COSTS.clear()
+    settings.COSTLY_CONCURRENCY, settings.COSTLY_MS = 1, 150
+    admission.COSTS.observe(("api/v1/lieux/", None, ("page_size", "q")), 2.0)  # seen slow
+    near = "/api/v1/lieux/?near=6.2357,44.0925&page_size=10"
+    assert client.get(near).status_code == 200  # learnt: quick
+    fd = admission.acquire()
+    try:
+        assert client.get(near.replace("6.2357", "6.24")).status_code == 200
+        assert client.get("/api/v1/lieux/?q=digne&page_size=10").status_code == 503
+        made_up = client.get("/api/v1/lieux/?near=6.2,44.1&page_size=10&x=1")
+        assert made_up.status_code == 503  # unknown names: judged by the route, slow lately
+    finally:
+        admission.release(fd)
+        admission.COSTS.clear()
