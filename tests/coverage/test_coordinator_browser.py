@@ -86,6 +86,7 @@ def test_coverage_map_of_04(browser, server, no_tiles, shots, viewport):
         popup = page.locator(".leaflet-popup-content")
         popup.wait_for()
         assert re.search(r"\+[\d\u202f ]+ habitants couverts", popup.inner_text())
+        page.wait_for_timeout(500)  # the popup fades in and the map pans to show it
         page.screenshot(path=str(shots / f"coverage-04-site-popup-{viewport}.png"))
         # the priorities box is reached by the keyboard
         box = page.locator(".priorities-scroll")
