@@ -15,16 +15,20 @@ cache folder of its own (emptied first: every answer is a first one) and the def
    while a victim (a different "near me" search of the places API on each request, one at a
    time) is timed; its median quiet, then during. Target: within 2x.
 
+3. Two clients on random low-zoom communes tiles (the biggest, 1-3 MB each) for twice
+   ``--seconds``: worker memory sampled, and the cache folder's size (issue 12 #3).
+
 Prints the machine's load (``uptime``), worker memory and the cache folder's size after each
 part (bounded in bytes: MAILLAGE_CACHE_MEMORY_MB per worker, MAILLAGE_CACHE_DISK_MB on disk).
 
     .venv/bin/python bench/abuse.py [--requests 12] [--seconds 30] [--clients 4] [--seed 12]
-        [--endpoint NAME]   (only part 2, on that endpoint)
+        [--endpoint NAME | --tiles-only]   (only part 2, on that endpoint; only part 3)
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import shutil
@@ -81,8 +85,6 @@ def bbox(rng, samples) -> str:
 
 
 def tile(rng, samples) -> str:
-    import math
-
     z = rng.randint(0, 14)
     lon, lat = point(rng, samples)
     n = 2**z
@@ -316,6 +318,37 @@ def takeover(site, routes, results, samples, seconds: int, clients: int, seed: i
     return ratio
 
 
+def tile_flood(site, samples, seconds: int, cache_dir: Path, seed: int) -> None:
+    """Issue 12 #3: two clients asking for low-zoom communes tiles of random variants (the
+    biggest tiles, 1-3 MB); the workers' memory and the cache folder must stay bounded."""
+    print(f"\n## 3. Two clients on random low-zoom communes tiles for {seconds} s")
+    rng = random.Random(seed * 7)
+    paths = []
+    for _ in range(3000):
+        z = rng.randint(2, 7)
+        lon, lat = point(rng, samples)
+        x = int((lon + 180) / 360 * 2**z)
+        y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**z)
+        paths.append(
+            f"/tiles/communes/{z}/{x}/{y}.pbf?threshold_km={threshold(rng)}"
+            f"&basis={rng.choice(['mediators', 'places'])}"
+        )
+    load = subprocess.Popen(
+        wrk_command(site.url + "/", seconds=seconds, connections=2, script=mix_script(paths)),
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    samples_mb = [site.worker_rss_mb()]
+    while load.poll() is None:
+        time.sleep(max(1, seconds // 6))
+        samples_mb.append(site.worker_rss_mb())
+    result = WrkResult.parse(load.stdout.read())
+    print(
+        f"  {result.requests} tiles, p50 {result.p50_ms:.0f} ms, non-2xx {result.non_2xx};"
+        f" worker RSS (MB) sampled: {samples_mb}; cache folder {folder_mb(cache_dir)} MB"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=12)
@@ -323,6 +356,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--endpoint", help="only part 2, on this endpoint (a name of part 1)")
+    parser.add_argument("--tiles-only", action="store_true", help="only part 3")
     args, _ = parser.parse_known_args()
     print(f"machine: {uptime()}")
     ensure_national_db()
@@ -358,6 +392,9 @@ def main() -> int:
     failed = False
     try:
         with Gunicorn("geo_directory.wsgi", SITE_PORT, env, ROOT) as site:
+            if args.tiles_only:
+                tile_flood(site, samples, args.seconds * 2, cache_dir, args.seed)
+                return 0
             if args.endpoint:
                 ratio = takeover(
                     site,
@@ -385,6 +422,7 @@ def main() -> int:
                 + (", ".join(fives) if fives else "none")
             )
             ratio = takeover(site, routes, results, samples, args.seconds, args.clients, args.seed)
+            tile_flood(site, samples, args.seconds * 2, cache_dir, args.seed)
             print(
                 f"worker RSS {site.worker_rss_mb()} MB, cache folder {folder_mb(cache_dir)} MB;"
                 f" machine: {uptime()}"
