@@ -119,20 +119,25 @@ RESPONSES = {
 }
 
 
+def export_response(request, export: Export):
+    """The current file of ``export``, with validators, its length and byte ranges."""
+    path, version = current_file(export)
+    etag = conditional.etag_for("export", export.filename, version)
+    content_type = f"{export.media_type}; charset=utf-8"
+    return conditional.respond(
+        request,
+        etag,
+        version[1],
+        lambda: file_response(request, path, content_type, etag, export.filename),
+    )
+
+
 class ExportView(APIView):
     content_negotiation_class = IgnoreAccept
     export: Export
 
     def get(self, request):
-        path, version = current_file(self.export)
-        etag = conditional.etag_for("export", self.export.filename, version)
-        content_type = f"{self.export.media_type}; charset=utf-8"
-        return conditional.respond(
-            request,
-            etag,
-            version[1],
-            lambda: file_response(request, path, content_type, etag, self.export.filename),
-        )
+        return export_response(request, self.export)
 
 
 class PlacesGeoJSONExport(ExportView):

@@ -27,6 +27,7 @@ from geo_directory.renderers import GeoJSONAPIView, GeoJSONRenderer, JSONAliasRe
 from ..exporters import standard_csv_chunks
 from ..filters import PageParameters, PlaceFilter, PlaceFilterSet
 from ..layer import PLACES, PLACES_WRITER
+from .exports import CSV_EXPORT, export_response
 
 
 class StandardCSVRenderer(BaseRenderer):
@@ -90,6 +91,8 @@ class PlaceListView(GeoJSONAPIView):
     def get(self, request):
         search = self.filterset_class(request.query_params, self.get_queryset()).search()
         if request.accepted_renderer.format == "csv":
+            if set(request.query_params) <= {"format"}:  # the whole layer: this version's file
+                return export_response(request, CSV_EXPORT)
             response = StreamingHttpResponse(
                 standard_csv_chunks(self.queryset(search)), content_type="text/csv; charset=utf-8"
             )
