@@ -116,10 +116,48 @@ def fetch(url: str, headers: dict | None = None, timeout: float = 10):
         return exc.code, dict(exc.headers), exc.read(), time.perf_counter() - started
 
 
+def port_range() -> range | None:
+    """``MAILLAGE_BENCH_PORTS`` ("8370-8389"): the ports this bench may use, or None for any."""
+    spec = os.environ.get("MAILLAGE_BENCH_PORTS", "").strip()
+    if not spec:
+        return None
+    low, _, high = spec.partition("-")
+    return range(int(low), int(high or low) + 1)
+
+
+_taken: set[int] = set()
+
+
+def free_port() -> int:
+    """A port nobody listens on: the first free one of ``MAILLAGE_BENCH_PORTS`` (or
+    ``--ports``), else one the system chooses. Never the same twice in one process, so that two
+    benches run at the same time (each with its own range) do not measure each other."""
+    candidates = port_range()
+    if candidates is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        _taken.add(port)
+        return port
+    for port in candidates:
+        if port in _taken:
+            continue
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken.add(port)
+        return port
+    raise RuntimeError(f"no free port in MAILLAGE_BENCH_PORTS={os.environ['MAILLAGE_BENCH_PORTS']}")
+
+
 class Gunicorn:
     """A gunicorn server with ``workers`` sync workers, for the time of a ``with`` block."""
 
-    def __init__(self, app: str, port: int, env: dict, cwd: Path, workers: int = 2):
+    def __init__(self, app: str, port: int | None, env: dict, cwd: Path, workers: int = 2):
+        port = port or free_port()
         self.app, self.port, self.env, self.cwd, self.workers = app, port, env, cwd, workers
         self.process = None
 

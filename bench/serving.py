@@ -6,6 +6,10 @@ tables (bench/_raw_baseline.py: one SQL statement per request, psycopg 3, gunico
 workers). wrk drives both: 16 connections, 20 s after a 3 s warm-up, per query.
 
     .venv/bin/python bench/serving.py [--seconds 20] [--quick] [--no-faults | --faults-only]
+        [--ports 8370-8389]
+
+--ports (or MAILLAGE_BENCH_PORTS) gives the range of ports its servers may take (the first free
+ones); without it the system picks free ports, so two benches can run at the same time.
 
 --no-faults skips the part that stops PostGIS (it stops the private cluster for a few seconds);
 --faults-only runs only that part. Rows "moved (uncached)" ask a different bbox or point on every
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -34,8 +39,6 @@ from _wrk import (  # noqa: E402
     wrk,
     wrk_command,
 )
-
-SITE_PORT, BASE_PORT = 8201, 8202
 
 
 def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -384,15 +387,18 @@ def main() -> int:
     parser.add_argument(
         "--faults-only", action="store_true", help="only stop PostGIS under load (no speed runs)"
     )
+    parser.add_argument("--ports", help="range of ports for the servers, e.g. 8370-8389")
     args = parser.parse_args()
+    if args.ports:
+        os.environ["MAILLAGE_BENCH_PORTS"] = args.ports
     seconds = 5 if args.quick else args.seconds
     ensure_national_db()
     manage("collectstatic", "--noinput")
     env = bench_env()
     env["DJANGO_SETTINGS_MODULE"] = "geo_directory.settings.local"
     with (
-        Gunicorn("geo_directory.wsgi", SITE_PORT, env, ROOT) as site,
-        Gunicorn("_raw_baseline:application", BASE_PORT, env, ROOT / "bench") as base,
+        Gunicorn("geo_directory.wsgi", None, env, ROOT) as site,
+        Gunicorn("_raw_baseline:application", None, env, ROOT / "bench") as base,
     ):
         if args.faults_only:
             db_fault(site)
