@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages Maillage needs, only when something is missing.
 # Usage: scripts/system-deps.sh [--with-browser] [--with-bench] [--with-gis]
 #   PostgreSQL + PostGIS (server and extension), GDAL (GeoDjango and ogr tools),
-#   python3-venv; with --with-browser Debian's chromium (browser tests); with --with-bench wrk;
+#   python3-venv, redis-server (CACHE_URL, tests/scaling); with --with-browser Debian's chromium (browser tests); with --with-bench wrk;
 #   with --with-gis Debian's python3-qgis (QGIS headless, the GIS client tests, ~2 min once).
 set -euo pipefail
 
@@ -37,6 +37,10 @@ if ! has_library 'libgeos_c\.so'; then
 fi
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   missing+=(python3-venv)
+fi
+# Redis: the shared cache of several app servers (CACHE_URL) and the scaling tests' own server.
+if ! command -v redis-server >/dev/null 2>&1; then
+  missing+=(redis-server)
 fi
 if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   missing+=(chromium)
