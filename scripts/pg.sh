@@ -68,6 +68,36 @@ max_connections = 100
 CONF
 }
 
+# Streaming replicas (DATABASE_REPLICA_URLS, tests/scaling: pg_basebackup -R from this cluster):
+# WAL for replicas, a few WAL senders, WAL kept for a replica stopped a moment, replication
+# connections from 127.0.0.1. Idempotent, for new and existing clusters: settings a reload
+# applies are reloaded; only a cluster with wal_level = minimal needs one restart.
+ensure_replication() {
+  local conf=$data/postgresql.conf hba=$data/pg_hba.conf changed=""
+  if ! "${as_pg[@]}" grep -q "^# Maillage streaming replicas" "$conf"; then
+    "${as_pg[@]}" tee -a "$conf" >/dev/null <<CONF
+
+# Maillage streaming replicas
+wal_level = replica
+max_wal_senders = 10
+wal_keep_size = 128MB
+hot_standby = on
+CONF
+    changed=1
+  fi
+  if ! "${as_pg[@]}" grep -Eq "^host[[:space:]]+replication[[:space:]]+all[[:space:]]+127\.0\.0\.1/32" "$hba"; then
+    echo "host    replication     all             127.0.0.1/32            trust" | "${as_pg[@]}" tee -a "$hba" >/dev/null
+    changed=1
+  fi
+  [ -n "$changed" ] || return 0
+  if [ "$(psql_su -d postgres -tAc "SHOW wal_level")" = minimal ]; then
+    echo "==> wal_level was minimal: restarting PostgreSQL once for streaming replicas"
+    pgctl -m fast -w restart -o "-p $port" >/dev/null
+  else
+    pgctl reload >/dev/null
+  fi
+}
+
 port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Tries to start the cluster on $1; returns 2 when the port cannot be bound (taken, or held by a
@@ -118,6 +148,7 @@ start() {
     fi
   fi
   echo "$port" >"$portfile"
+  ensure_replication
   # PostGIS, unaccent and pg_trgm in template1 so that test databases get them; the app database itself.
   psql_su -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm;"
   if [ "$(psql_su -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'")" != 1 ]; then
