@@ -154,16 +154,22 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one username from
 # one address, that pair is locked out (429, a French page, no password checked: no PBKDF2 cost)
-# for the cool-off time; a successful login resets the count. Admin logins included.
+# for the cool-off time; after LOGIN_ADDRESS_FAILURE_LIMIT failures from one address over any
+# usernames, the address is (password spraying; higher, so that a library's shared address is not
+# locked by one person's typos). A successful login resets its own username's failures only.
+# Admin logins included. geo_directory/auth.py holds the limit and the handler.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("MAILLAGE_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_LIMIT = int(os.environ.get("MAILLAGE_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("MAILLAGE_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+AXES_FAILURE_LIMIT = "geo_directory.auth.failure_limit"
+AXES_HANDLER = "geo_directory.auth.LoginFailuresHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MAILLAGE_LOGIN_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_DISABLE_ACCESS_LOG = True  # failures are recorded; a row per successful login is not needed
@@ -270,6 +276,9 @@ CACHE_ENTRY_MAX_BYTES = min(env_megabytes("MAILLAGE_CACHE_ENTRY_MB", 4), CACHE_M
 # workers, the others answered 503 at once (geo_directory/admission.py; 0 turns it off).
 COSTLY_CONCURRENCY = int(os.environ.get("MAILLAGE_COSTLY_CONCURRENCY", "1"))
 COSTLY_MS = 150
+# The installed code's release, in every cache key (geo_directory/cache.py): a deploy never
+# serves pages rendered by the previous code. Empty: a hash of the code, computed at start.
+RELEASE = os.environ.get("MAILLAGE_RELEASE", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "responses": {
