@@ -21,6 +21,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict, ErrorList
+from django.http import QueryDict
 from django_filters.utils import translate_validation
 from rest_framework import serializers
 
@@ -89,6 +90,15 @@ class PageParameters(serializers.Serializer):
 
 # Parameters of the request that are neither filters nor pagination (content negotiation).
 REQUEST_PARAMETERS = ("format",)
+
+
+class SharedFields(dict):
+    """A form's fields that every request shares: Django deep-copies ``base_fields`` for each
+    form (so that an instance may change its own); these declarations are never changed by a
+    request, and copying the list fields' choices cost more than the SQL of a page."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
 
 
 class PlaceQueryForm(forms.Form):
@@ -162,9 +172,36 @@ class PlaceFilterSet(ListFilterSet):
         fields: list[str] = []
         form = PlaceQueryForm
 
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter deep-copies every filter (and so their form fields and choices) for each
+        # FilterSet; these filters keep no state of a request, so every request shares them.
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = self.base_filters
+
+    def get_form_class(self):
+        """The form of these filters, built once per FilterSet class (not per request)."""
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            for filter_ in self.filters.values():
+                filter_.model = self.queryset.model
+            form_class = super().get_form_class()
+            form_class.base_fields = SharedFields(form_class.base_fields)
+            cls._form_class = form_class
+        return cls._form_class
+
     @classmethod
     def parameter_names(cls) -> list[str]:
-        return sorted([*cls.base_filters, *PageParameters().fields, *REQUEST_PARAMETERS])
+        if "_parameter_names" not in cls.__dict__:
+            cls._parameter_names = sorted(
+                [*cls.base_filters, *PageParameters().fields, *REQUEST_PARAMETERS]
+            )
+        return list(cls._parameter_names)
 
     @property
     def errors(self) -> ErrorDict:
