@@ -39,6 +39,16 @@ the next write: the older entries are unreachable at once, as after a write.
 A tier that cannot be read or written (permissions, full disk, a damaged file) is a miss, never
 an error.
 
+**Several app servers** (docs/scaling.md). With ``CACHE_URL`` (``redis://...``) the shared tier
+is that Redis (Django's ``RedisCache``, bounded by Redis's own ``maxmemory``), the same keys for
+every host: a key starts with the data's version, read from the database the request reads
+(``version()``), so an answer built on one host is found by the others for the same data and
+never for newer data. A write on one host makes every older key unreachable on all of them at
+once, since each reads the version from the database, not from a cache; a host reading a
+replica that has not replayed the write yet is sent to the primary while the write is that
+recent (``geo_directory.replicas``: the floor). Redis down or slow (0.5 s timeouts): misses,
+and for ``SHARED_PAUSE_S`` seconds this worker does not try it again, so no request waits on it.
+
 **What is kept** (namespace, tiers, what):
 
 - ``places-geojson`` (memory): a page of ``/api/v1/lieux/`` (a few ms to build);
@@ -62,6 +72,7 @@ import os
 import pickle
 import sys
 import threading
+import time
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -72,13 +83,20 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpResponse
 
 ALIAS = "responses"
 FORMAT = 3  # bumped when the shape of a cached value changes: older entries are never read
 VERSION_TABLE = "coverage_directoryversion"  # coverage.models.DirectoryVersion
 DISK_ERRORS = (OSError, EOFError, zlib.error, pickle.UnpicklingError, ValueError, TypeError)
+try:  # CACHE_URL: Redis as the shared tier (a connection refused is a RedisError)
+    from redis.exceptions import RedisError
+
+    DISK_ERRORS = (*DISK_ERRORS, RedisError)
+except ImportError:  # pragma: no cover
+    pass
+SHARED_PAUSE_S = 2.0  # after a failure of the shared tier, this worker leaves it alone this long
 
 
 class Version(NamedTuple):
@@ -93,7 +111,9 @@ def version() -> Version:
 
     The number alone repeats after a rolled-back write (seen by its own transaction, as in
     tests); with the write's clock time it does not."""
-    with connection.cursor() as cursor:
+    from geo_directory.replicas import read_alias  # the request's database: replica or primary
+
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(f"SELECT version, changed_at FROM {VERSION_TABLE} WHERE id = 1")
         row = cursor.fetchone()
     return Version(*row) if row else Version(0, None)
@@ -263,7 +283,58 @@ MEMORY = MemoryLRU()
 
 
 def disk() -> BoundedFileCache:
+    """The shared tier: the file cache, or Redis with ``CACHE_URL``."""
     return caches[ALIAS]
+
+
+_shared_paused_until = 0.0
+
+
+def shared_available() -> bool:
+    return time.monotonic() >= _shared_paused_until
+
+
+def shared_failed() -> None:
+    """Redis failed: leave it alone a moment (a file cache's error is about one file: no pause)."""
+    global _shared_paused_until
+    if not settings.CACHE_URL:
+        return
+    _shared_paused_until = time.monotonic() + SHARED_PAUSE_S
+
+
+def shared_client():
+    """The Redis client of the shared tier (``CACHE_URL``), or None."""
+    backend = disk()
+    return backend._cache.get_client(write=True) if hasattr(backend, "_cache") else None
+
+
+def shared_call(action: Callable):
+    """``action(redis_client)``, or None when there is no Redis, or it fails (then paused)."""
+    if not shared_available():
+        return None
+    client = shared_client()
+    if client is None:
+        return None
+    try:
+        return action(client)
+    except DISK_ERRORS:
+        shared_failed()
+        return None
+
+
+def shared_health() -> dict:
+    """The shared tier for /healthz: its kind and whether it answers now."""
+    if settings.CACHE_URL:
+        try:
+            shared_client().ping()
+        except DISK_ERRORS as exc:
+            shared_failed()
+            return {"shared": "redis", "status": "unavailable", "detail": exc.__class__.__name__}
+        global _shared_paused_until
+        _shared_paused_until = 0.0
+        return {"shared": "redis", "status": "ok"}
+    writable = os.access(disk()._dir, os.W_OK) or not os.path.exists(disk()._dir)
+    return {"shared": "files", "status": "ok" if writable else "unavailable"}
 
 
 def clear() -> None:
@@ -337,11 +408,12 @@ def get(namespace: str, parts: tuple, *, shared: bool = True):
     every worker reads; a value found on disk is kept in memory too."""
     name = key(namespace, *parts)
     value = MEMORY.get(name)
-    if value is not None or not shared:
+    if value is not None or not shared or not shared_available():
         return value
     try:
         value = disk().get(name)
     except DISK_ERRORS:
+        shared_failed()
         return None
     if value is not None:
         size = size_of(value)
@@ -358,11 +430,11 @@ def put(namespace: str, parts: tuple, value, *, shared: bool = True) -> bool:
     if size > entry_max_bytes():
         return False
     MEMORY.set(name, value, size)
-    if shared:
+    if shared and shared_available():
         try:
             disk().set(name, value)
         except DISK_ERRORS:
-            pass
+            shared_failed()
     return True
 
 

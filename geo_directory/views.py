@@ -1,11 +1,12 @@
 """Site-wide pages: home, login, health check."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from geo_directory import cache
+from geo_directory import cache, replicas
 from geo_directory.territories.models import Departement
 
 
@@ -46,6 +47,7 @@ def not_found(request, exception=None):
 
 
 def healthz(request):
+    """The primary (200 when it answers, 503 otherwise), each replica with its lag, the cache."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT postgis_lib_version(), current_setting('server_version')")
@@ -56,7 +58,19 @@ def healthz(request):
                 "status": "error",
                 "database": "unavailable",
                 "detail": f"PostGIS ne répond pas ({exc.__class__.__name__}).",
+                "cache": cache.shared_health(),
             },
             status=503,
         )
-    return JsonResponse({"status": "ok", "postgis": postgis, "postgresql": postgres})
+    return JsonResponse(
+        {
+            "status": "ok",
+            "postgis": postgis,
+            "postgresql": postgres,
+            "database": "ok",
+            "replicas": [
+                replicas.health(alias, fresh=True).report() for alias in settings.REPLICA_ALIASES
+            ],
+            "cache": cache.shared_health(),
+        }
+    )

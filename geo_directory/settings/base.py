@@ -326,3 +326,44 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+
+# --- Past one machine (docs/scaling.md): read replicas and the shared cache -------------------
+# DATABASE_REPLICA_URLS: streaming replicas of the primary, comma-separated (replica1, replica2...);
+# public GETs read one of them (geo_directory/replicas.py says which requests, read-your-writes
+# and the lag limit), every write goes to the primary (geo_directory/db_router.py).
+REPLICA_ALIASES = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), 1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url,
+        engine="django.contrib.gis.db.backends.postgis",
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    # A replica down is skipped within a second; tests read the primary's test database.
+    DATABASES[_alias].setdefault("OPTIONS", {}).setdefault("connect_timeout", 1)
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_ALIASES.append(_alias)
+DATABASE_ROUTERS = ["geo_directory.db_router.ReplicaRouter"] if REPLICA_ALIASES else []
+if REPLICA_ALIASES:
+    _before = "geo_directory.middleware.DatabaseUnavailableMiddleware"
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index(_before) if _before in MIDDLEWARE else 1,
+        "geo_directory.replicas.ReplicaRoutingMiddleware",
+    )
+REPLICA_MAX_LAG_S = float(os.environ.get("MAILLAGE_REPLICA_MAX_LAG_S", "5"))
+REPLICA_HEALTH_S = float(os.environ.get("MAILLAGE_REPLICA_HEALTH_S", "2"))
+READ_YOUR_WRITES_S = int(os.environ.get("MAILLAGE_READ_YOUR_WRITES_S", "10"))
+# CACHE_URL (redis://host:port/db): the shared tier of the one cache (geo_directory/cache.py) is
+# this Redis, for every app server, instead of each host's file cache. Bound its memory in Redis
+# itself (maxmemory, maxmemory-policy allkeys-lru).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL:
+    CACHES["responses"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "TIMEOUT": 24 * 3600,
+        "KEY_PREFIX": "maillage",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
