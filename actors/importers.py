@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from geo_directory import phones
+from geo_directory.files import DataFileError, open_source, refuse_undecodable
 from geo_directory.signals import directory_imported
 from geo_directory.territories.models import Commune, CommuneAlias, Departement
 from places.models import Place
@@ -108,20 +109,32 @@ class Report:
 
 def read_csv(path) -> list[dict]:
     """Rows of a CSV file as dicts; a file that is not UTF-8 CSV with a header raises
-    ``ValueError`` naming the problem."""
+    ``ValueError`` naming the problem (a byte that is not UTF-8 by its line and column)."""
+    rows = []  # (line where the row starts, row)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        with open_source(path) as handle:
             reader = csv.DictReader(handle)
             if not reader.fieldnames:
                 raise ValueError(f"{path} : fichier vide ou sans ligne d'en-tête.")
+            header = dict.fromkeys(reader.fieldnames, "")
+            refuse_undecodable(path, [(1, header)], lambda number, line: "ligne 1 (en-tête)")
             missing = [name for name in REQUIRED if name not in reader.fieldnames]
             if missing:
                 raise ValueError(f"{path} : colonnes obligatoires absentes : {', '.join(missing)}.")
-            return list(reader)
-    except UnicodeDecodeError as error:
-        raise ValueError(f"{path} : le fichier n'est pas en UTF-8 ({error.reason}).") from None
+            start = reader.line_num + 1
+            for row in reader:
+                rows.append((start, row))
+                start = reader.line_num + 1
+        refuse_undecodable(
+            path,
+            ((line, {k: v for k, v in row.items() if isinstance(v, str)}) for line, row in rows),
+            lambda number, line: f"ligne {line or number}",
+        )
+    except DataFileError as error:
+        raise ValueError(str(error)) from None
     except csv.Error as error:
         raise ValueError(f"{path} : CSV illisible ({error}).") from None
+    return [row for _, row in rows]
 
 
 def _split(value: str) -> list[str]:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from geo_directory.files import nul_field, visible
 from geo_directory.progress import progress
 from geo_directory.signals import directory_imported
 from geo_directory.territories.models import CommuneAlias
@@ -36,7 +37,6 @@ from .locate import (
 from .readers import RawRecord, Reader
 from .report import ImportReport, Issue
 from .store import DATA_FIELDS, comparable, copy_insert
-from .text_files import nul_field, visible
 
 
 class ImportAborted(Exception):

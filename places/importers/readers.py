@@ -8,17 +8,25 @@ file's content and says why it cannot when the shape is unknown.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo_directory.files import DataFileError
+from geo_directory.files import (
+    DataFileError,
+    check_header,
+    in_lines,
+    not_utf8,
+    open_source,
+    read_json,
+    refuse_undecodable,
+    undecodable_in,
+    visible,
+)
 
 from .. import standard
 from ..cleaning import split_multi, text
 from . import vocabulary as v0
-from .text_files import byte_line, check_header, not_utf8, open_source, undecodable_in, visible
 
 MULTI_FIELDS = standard.LIST_FIELDS
 SCALAR_FIELDS = standard.SCALAR_FIELDS
@@ -73,7 +81,7 @@ def read_csv_rows(path: Path) -> list[CSVRow]:
     the line; a row with fewer fields than the header (a file cut inside a value) comes with its
     problem, and is rejected by the importer."""
     start = 2
-    rows, undecodable = [], []  # (line, field, byte) of the rows holding a byte not UTF-8
+    rows = []
     try:
         with open_source(path) as handle:
             sample = handle.readline()
@@ -89,9 +97,6 @@ def read_csv_rows(path: Path) -> list[CSVRow]:
                     raise DataFileError(
                         f"{path}: ligne {start} : plus de colonnes que l'en-tête ({delimiter!r})"
                     )
-                found = undecodable_in({k: v for k, v in row.items() if v is not None})
-                if found:
-                    undecodable.append((start, *found))
                 rows.append(CSVRow(start, row, short_row(row, reader.fieldnames)))
                 start = reader.line_num + 1
     except csv.Error as exc:
@@ -99,10 +104,11 @@ def read_csv_rows(path: Path) -> list[CSVRow]:
         raise DataFileError(f"{path}: ligne {start} : {reason}") from exc
     except (OSError, EOFError) as exc:
         raise DataFileError(f"{path}: CSV illisible ({exc})") from exc
-    if undecodable:
-        line, name, byte = undecodable[0]
-        line = byte_line(path) or line
-        raise not_utf8(path, f"ligne {line}", name, byte, len(undecodable))
+    refuse_undecodable(
+        path,
+        ((r.line, {k: v for k, v in r.values.items() if v is not None}) for r in rows),
+        lambda number, line: f"ligne {line or number}",
+    )
     return rows
 
 
@@ -130,36 +136,16 @@ class StandardCSVReader(Reader):
         return [standard_record(r.line, r.values, problem=r.problem) for r in rows]
 
 
-def load_json(path: Path):
-    try:
-        with open_source(path) as handle:
-            return json.load(handle)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(
-            f"{path}: JSON illisible ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}"
-        ) from exc
-    except (OSError, EOFError) as exc:
-        raise DataFileError(f"{path}: fichier illisible ({exc})") from exc
-
-
 def json_array(path: Path) -> list[dict]:
-    data = load_json(path)
+    data = read_json(path)
     if isinstance(data, dict):  # an API answer may wrap the array
         data = data.get("lieux") or data.get("results") or data.get("data")
     if not isinstance(data, list):
         raise DataFileError(f"{path}: un tableau JSON d'objets est attendu")
-    undecodable = []  # (index, key, byte) of the records holding a byte not UTF-8
     for index, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             raise DataFileError(f"{path}: l'élément n° {index} n'est pas un objet JSON")
-        found = undecodable_in(item)
-        if found:
-            undecodable.append((index, *found))
-    if undecodable:
-        index, key, byte = undecodable[0]
-        line = byte_line(path)
-        where = f"ligne {line} (élément n° {index})" if line else f"élément n° {index}"
-        raise not_utf8(path, where, key, byte, len(undecodable))
+    refuse_undecodable(path, enumerate(data, start=1), in_lines("élément n°"))
     return data
 
 

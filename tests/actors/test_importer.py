@@ -172,3 +172,23 @@ def test_demo_actors_are_fictional_and_regenerate_identically(tmp_path, monkeypa
     assert demo.filter(visibility_consent=False).exists()
     assert demo.filter(roles__contains=["conseiller_numerique"]).exists()
     assert demo.coordinators().count() == 2
+
+
+def test_an_invalid_utf8_byte_is_named_by_line_and_field(tmp_path):
+    """A file saved in Latin-1 from a spreadsheet: refused whole, naming the line and the column
+    of the first byte that is not UTF-8 (not its position in a buffer)."""
+    text = (
+        "id,prenom,nom,roles\n"
+        "a-1,Zoé,Durand,mediateur\n"
+        '"a-2","Anne\nMarie",Martin,mediateur\n'  # a quoted newline: the file's line 4 follows
+        "a-3,Jérôme,Dé,mediateur\n"
+    )
+    cut = text.index("Dé,")
+    path = tmp_path / "latin.csv"
+    path.write_bytes(text[:cut].encode() + "Dé".encode("latin-1") + text[cut + 2 :].encode())
+    with pytest.raises(CommandError) as error:
+        call_command("import_actors", str(path))
+    message = str(error.value)
+    assert "ligne 5, champ « nom » : octet 0xE9 qui n'est pas de l'UTF-8" in message
+    assert "position" not in message
+    assert not Actor.objects.filter(external_id__startswith="a-").exists()
