@@ -172,6 +172,21 @@ def merge(place: Place, others: list[Place]) -> Place:
     return place
 
 
+def keep_one_per_place(ids: list[int], groups: Groups) -> list[int]:
+    """``ids`` (a search's places, in its order) with one record per real place: the
+    best-ranked of the group's records the search found, at its own position (the Python side
+    of ``PlaceQuerySet.one_per_place``, for a result list already fetched)."""
+    best: dict[int, int] = {}
+    for pk in ids:
+        representative = groups.representative.get(pk)
+        if representative is not None and (
+            representative not in best or groups.rank(pk) < groups.rank(best[representative])
+        ):
+            best[representative] = pk
+    kept = set(best.values())
+    return [pk for pk in ids if pk not in groups.representative or pk in kept]
+
+
 def describe(places: list[Place], groups: Groups | None = None) -> list[Place]:
     """Each place of a result list, merged with the other records of its real place (one query
     for the whole list); each gets ``sheet_pk`` (its group's sheet), ``same_place_ids`` and
@@ -180,6 +195,19 @@ def describe(places: list[Place], groups: Groups | None = None) -> list[Place]:
     wanted = {pk for place in places for pk in groups.of(place.pk)}
     wanted -= {place.pk for place in places}
     others = {p.pk: p for p in Place.objects.filter(pk__in=wanted)} if wanted else {}
+    return _describe(places, groups, others)
+
+
+def load_described(ids: list[int], groups: Groups) -> list[Place]:
+    """The places ``ids``, in that order, described as ``describe`` does, with the other records
+    of their real places read in the same query."""
+    wanted = {pk for place_pk in ids for pk in groups.of(place_pk)}
+    records = {p.pk: p for p in Place.objects.filter(pk__in=wanted)} if wanted else {}
+    places = [records[pk] for pk in ids if pk in records]
+    return _describe(places, groups, records)
+
+
+def _describe(places: list[Place], groups: Groups, others: dict[int, Place]) -> list[Place]:
     for place in places:
         ids = groups.of(place.pk)
         records = [
