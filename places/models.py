@@ -219,3 +219,18 @@ class DuplicateDecision(models.Model):
             **keys, defaults={"verdict": verdict, "decided_by": user, "note": note}
         )
         return decision
+
+
+class PlacesVersion(models.Model):
+    """One row, bumped in the writer's own transaction by statement-level triggers on every
+    write to places and to the keeper's duplicate decisions (migration 0007): what the
+    same-place groups (``places.same_place``) are built from. A write to actors, activities,
+    communes or the coverage bumps the directory's version, not this one, so the groups built
+    for it are still current."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = "version des lieux"
