@@ -37,6 +37,18 @@ class DirectoryFilterForm(forms.Form):
             "Ce lieu n'a pas d'acteur dans le département."
         )
 
+    def chosen(self) -> list[str]:
+        """What the filters hold, in words ("Médiateur numérique", a commune); the typed name is
+        not echoed (it is in its field: a page shows an actor's name only where it may)."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        data = self.cleaned_data
+        chosen = ["recherche par nom"] if data.get("q") else []
+        if data.get("role"):
+            chosen.append(Role(data["role"]).label)
+        chosen += [data[name].nom for name in ("commune", "lieu") if data.get(name)]
+        return chosen
+
     def filter(self, actors):
         data = self.cleaned_data
         if data.get("q"):

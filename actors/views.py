@@ -76,6 +76,7 @@ def directory(request, code):
     context = {
         "departement": departement,
         "form": form,
+        "chosen_filters": form.chosen(),
         "page": page,
         "query": urlencode(query, doseq=True),
         "total_public": Actor.objects.public().in_departement(code).count(),
