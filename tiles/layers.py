@@ -2,22 +2,32 @@
 
 A tile is one SQL statement. The rows and properties come from the published layers
 (``places.layer``, ``coverage.layer``), as for every other door, restricted to the tile's
-envelope widened by the render buffer with an index-using ``&&`` in EPSG:4326, then clipped to
-the tile. Commune polygons are simplified to half a tile pixel first, so low zooms stay cheap.
+envelope widened by the render buffer with an index-using ``&&``, then clipped to the tile.
+
+Places are points, projected per request. Commune polygons are read from the outlines stored per
+zoom band in Web Mercator, simplified and snapped at import (``tiles.models.CommuneTileShape``):
+a tile only maps them to its coordinates and clips them, and their coverage comes from the
+stored distances by a join, so a zoom-0 tile of 34,000 communes costs tens of milliseconds, not
+seconds.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db import connections
+from django.db import connections, models
+from django.db.models import ExpressionWrapper, F, FilteredRelation, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from coverage.layer import COMMUNES, DEFAULT_BASIS
-from coverage.models import DEFAULT_THRESHOLD_KM
-from coverage.querysets import mediation_points
+from coverage.layer import DEFAULT_BASIS, CommunesLayer
+from coverage.models import DEFAULT_THRESHOLD_KM, FragilityIndex
+from coverage.querysets import covered_q, mediation_points
 from geo_directory import cache
 from geo_directory.layers import Layer
+from geo_directory.territories.models import Commune
 from places.layer import PLACES, PlacesLayer
+
+from .models import CommuneTileShape, band_of
 
 EXTENT = 4096
 BUFFER = 64
@@ -63,26 +73,29 @@ POINT_SQL = (
     f"ST_AsMVTGeom(ST_Transform(b._geom, 3857), ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER})"
 )
 
-# Polygons in tile coordinates, 2 to 3 times cheaper than ST_AsMVTGeom (bench/tiles.py): simplified
-# to half a tile pixel, Web Mercator, an affine map to the 4096-unit tile (y down), snapped to the
-# unit grid, clipped to the tile plus buffer by ST_ClipByBox2D, exterior rings then made
+# Stored outlines (EPSG:3857, already simplified and snapped to this zoom's grid, see
+# tiles/models.py) in tile coordinates: an affine map to the 4096-unit tile (y down), snapped to
+# the unit grid (exact integers; at zoom 8 and more, where the outline is stored unsimplified,
+# this is the only simplification), clipped to the tile plus buffer by ST_ClipByBox2D (polygons
+# only: a clipped invalid ring may come back as a collection), exterior rings then made
 # counter-clockwise in tile units (the positive surveyor's area the MVT spec asks for).
-# ST_AsMVTGeom also repairs validity with GEOS, its costly part: at one unit per pixel a renderer
-# cannot tell the difference. Empty results are dropped from the tile.
+# ST_AsMVTGeom would also repair validity with GEOS, its costly part: at one unit per pixel a
+# renderer cannot tell the difference. Empty results are dropped from the tile.
 POLYGON_SQL = (
-    "ST_ForcePolygonCCW(ST_ClipByBox2D(ST_SnapToGrid(ST_Affine("
-    "ST_Transform(ST_Simplify(b._geom, %s), 3857), %s, 0, 0, %s, %s, %s), 1),"
-    f" ST_MakeEnvelope({-BUFFER}, {-BUFFER}, {EXTENT + BUFFER}, {EXTENT + BUFFER})))"
+    "ST_ForcePolygonCCW(ST_CollectionExtract(ST_ClipByBox2D(ST_SnapToGrid(ST_Affine("
+    "s.geom, %s, 0, 0, %s, %s, %s), 1),"
+    f" ST_MakeEnvelope({-BUFFER}, {-BUFFER}, {EXTENT + BUFFER}, {EXTENT + BUFFER})), 3))"
 )
+SHAPES_TABLE = CommuneTileShape._meta.db_table
 
 
 def polygon_params(z: int, x: int, y: int) -> tuple:
+    """``POLYGON_SQL``'s affine map from Web Mercator metres to the units of tile z/x/y."""
     width = WORLD_M / 2**z
     scale = EXTENT / width
     x_min = -WORLD_M / 2 + x * width
     y_max = WORLD_M / 2 - y * width
-    tolerance = 360 / 2**z / EXTENT / 2  # half a tile pixel, in degrees
-    return (tolerance, scale, -scale, -x_min * scale, y_max * scale)
+    return (scale, -scale, -x_min * scale, y_max * scale)
 
 
 @dataclass
@@ -160,9 +173,75 @@ class TileLayer:
         return bytes(row[0]) if row and row[0] is not None else b""
 
 
-class PolygonLayer(TileLayer):
-    def geometry_params(self, z, x, y) -> tuple:
-        return polygon_params(z, x, y)
+class CommunesForTiles(CommunesLayer):
+    """The communes layer with the same fields (``Field.in_tiles`` of ``coverage.layer``), its
+    coverage read by a join on the stored rows of the basis instead of one correlated subquery
+    per commune and field: a low-zoom tile holds 30,000 communes, and 3 x 30,000 index look-ups
+    cost 0.6 s there; the planner still takes the index for the few communes of a high zoom.
+    The annotations have the names and meaning of ``CommunesLayer.rows``."""
+
+    def rows(self, basis: str = DEFAULT_BASIS, threshold_km: float = DEFAULT_THRESHOLD_KM):
+        covered = _prefixed(covered_q(threshold_km * 1000), "cov__")
+        ifn = FragilityIndex.objects.filter(code=OuterRef("pk")).values("total")[:1]
+        return (
+            Commune.objects.with_geometry()
+            .annotate(cov=FilteredRelation("coverages", condition=Q(coverages__basis=basis)))
+            .annotate(
+                cov_distance=F("cov__distance_m"),
+                cov_nearest=F("cov__nearest_place_id"),
+                cov_inside=F("cov__has_place_inside"),
+                is_covered=Coalesce(
+                    ExpressionWrapper(covered, output_field=models.BooleanField()), Value(False)
+                ),
+                cov_ifn=Subquery(ifn, output_field=models.FloatField()),
+                layer_threshold_km=Value(float(threshold_km), output_field=models.FloatField()),
+                layer_basis=Value(basis, output_field=models.CharField()),
+            )
+            .order_by("code")
+        )
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    """``q`` with every lookup's path under ``prefix`` (a relation's alias)."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    out.children = [
+        _prefixed(c, prefix) if isinstance(c, Q) else (prefix + c[0], c[1]) for c in q.children
+    ]
+    return out
+
+
+COMMUNES_FOR_TILES = CommunesForTiles()
+
+
+class CommuneTileLayer(TileLayer):
+    """Communes tiles: the stored outlines of the tile's zoom band found by the band's GiST
+    index, joined to the layer's rows (properties, feature id) by INSEE code."""
+
+    def _base(self) -> tuple[str, tuple]:
+        properties = self.layer.tile_properties()
+        annotations = {"_code": F("code"), "_id": self.layer.tile_id()}
+        annotations.update({f"_p{i}": e for i, e in enumerate(properties.values())})
+        rows = self.layer.rows(**self.options).order_by().annotate(**annotations)
+        return rows.values(*annotations).query.sql_with_params()
+
+    def sql(self, z: int, x: int, y: int):
+        base, base_params = self.base()
+        names = list(self.layer.tile_properties())
+        columns = ["t._g AS mvt_geom", "b._id AS mvt_id"]
+        columns += [f'b._p{i} AS "{n}"' for i, n in enumerate(names)]
+        band = band_of(int(z))  # an int in the SQL text: the planner picks the band's index
+        # MATERIALIZED: the tile geometry is computed once per row, not again for the filter.
+        sql = (
+            f"WITH t AS MATERIALIZED (SELECT s.commune_code, {self.geometry_sql} AS _g"
+            f" FROM {SHAPES_TABLE} s WHERE s.zoom = {band}"
+            f" AND s.geom && ST_TileEnvelope(%s, %s, %s, margin => {BUFFER / EXTENT}))"
+            f" SELECT ST_AsMVT(q, %s, {EXTENT}, 'mvt_geom', 'mvt_id') FROM ("
+            f" SELECT {', '.join(columns)} FROM t JOIN ({base}) b ON b._code = t.commune_code"
+            " WHERE NOT ST_IsEmpty(t._g)) q"
+        )
+        params = (*polygon_params(z, x, y), z, x, y, self.name, *base_params)
+        return sql, params
 
 
 class PlacesForBasis(PlacesLayer):
@@ -193,7 +272,7 @@ def communes_layer(basis: str = DEFAULT_BASIS, threshold_km: float = DEFAULT_THR
     """The communes tiles for one coverage basis and threshold (default: the national view's);
     their rows' SQL is compiled once per variant (``TileLayer.base``)."""
     options = {"basis": basis, "threshold_km": float(threshold_km)}
-    return PolygonLayer(COMMUNES, POLYGON_SQL, options)
+    return CommuneTileLayer(COMMUNES_FOR_TILES, POLYGON_SQL, options)
 
 
 LAYERS["communes"] = communes_layer()
