@@ -69,22 +69,21 @@ CONF
 }
 
 # Streaming replicas (DATABASE_REPLICA_URLS, tests/scaling: pg_basebackup -R from this cluster):
-# WAL for replicas, a few WAL senders, WAL kept for a replica stopped a moment, replication
-# connections from 127.0.0.1. Idempotent, for new and existing clusters: settings a reload
-# applies are reloaded; only a cluster with wal_level = minimal needs one restart.
+# WAL for replicas, a few WAL senders, WAL kept for a replica stopped a moment, at most 2 GB held
+# for a replication slot (an abandoned one cannot fill the disk), replication connections from
+# 127.0.0.1. Idempotent, for new and existing clusters: each missing line is added and a reload
+# applies it; only a cluster with wal_level = minimal needs one restart.
 ensure_replication() {
-  local conf=$data/postgresql.conf hba=$data/pg_hba.conf changed=""
-  if ! "${as_pg[@]}" grep -q "^# Maillage streaming replicas" "$conf"; then
-    "${as_pg[@]}" tee -a "$conf" >/dev/null <<CONF
-
-# Maillage streaming replicas
-wal_level = replica
-max_wal_senders = 10
-wal_keep_size = 128MB
-hot_standby = on
-CONF
-    changed=1
-  fi
+  local conf=$data/postgresql.conf hba=$data/pg_hba.conf changed="" line
+  for line in "wal_level = replica" "max_wal_senders = 10" "wal_keep_size = 128MB" \
+    "max_slot_wal_keep_size = 2GB" "hot_standby = on"; do
+    if ! "${as_pg[@]}" grep -q "^${line%% *} " "$conf"; then
+      "${as_pg[@]}" grep -q "^# Maillage streaming replicas" "$conf" ||
+        echo "# Maillage streaming replicas" | "${as_pg[@]}" tee -a "$conf" >/dev/null
+      echo "$line" | "${as_pg[@]}" tee -a "$conf" >/dev/null
+      changed=1
+    fi
+  done
   if ! "${as_pg[@]}" grep -Eq "^host[[:space:]]+replication[[:space:]]+all[[:space:]]+127\.0\.0\.1/32" "$hba"; then
     echo "host    replication     all             127.0.0.1/32            trust" | "${as_pg[@]}" tee -a "$hba" >/dev/null
     changed=1
