@@ -10,13 +10,11 @@ import os
 from urllib.parse import parse_qs
 
 import psycopg
+from _national import libpq_dsn
 
-DSN = os.environ.get(
-    "BASELINE_DSN",
-    "host=127.0.0.1 port={} user=postgres dbname={}".format(
-        os.environ.get("PGPORT", "54329"), os.environ.get("MAILLAGE_DB_NAME", "maillage_bench")
-    ),
-)
+# The project's own database settings (geo_directory/settings/base.py: DATABASE_URL, else the
+# private cluster's port of .data/pgport or PGPORT), on the bench database MAILLAGE_DB_NAME.
+DSN = libpq_dsn(os.environ.get("MAILLAGE_DB_NAME"))
 FIELDS = (
     "pivot nom commune code_postal code_insee adresse complement_adresse typologie telephone "
     "courriels site_web horaires presentation_resume presentation_detail source itinerance "

@@ -25,6 +25,8 @@ class WrkResult:
     requests: int
     non_2xx: int
     errors: int
+    socket_errors: str = ""
+    fatal: str = ""
 
     @classmethod
     def parse(cls, text: str) -> WrkResult:
@@ -45,7 +47,41 @@ class WrkResult:
             requests=int(total.group(1)) if total else 0,
             non_2xx=int(non2xx.group(1)) if non2xx else 0,
             errors=sum(int(x) for x in errors.groups()) if errors else 0,
+            socket_errors=errors.group(0) if errors else "",
+            fatal=fatal.group(0).strip() if (fatal := re.search(r"unable to .*", text)) else "",
         )
+
+    @property
+    def failure(self) -> str | None:
+        """Why this side's figures mean nothing (None when every request got a 2xx/3xx):
+        a server that answers errors or drops connections is fast at failing, not at serving."""
+        reasons = [f"wrk: {self.fatal}"] if self.fatal else []
+        if self.requests == 0:
+            reasons.append("no request completed")
+        if self.non_2xx:
+            reasons.append(f"{self.non_2xx} of {self.requests} answers non-2xx")
+        if self.errors:
+            reasons.append(self.socket_errors.replace("Socket errors", "socket errors"))
+        return "; ".join(reasons) or None
+
+    def cells(self) -> list[str]:
+        """req/s, p50, p99 as printed, or FAILED (never a figure for a failed side)."""
+        if self.failure:
+            return ["FAILED", "-", "-"]
+        return [f"{self.requests_per_s:.0f}", f"{self.p50_ms:.1f}", f"{self.p99_ms:.1f}"]
+
+
+def ratio(ours: WrkResult | None, other: WrkResult | None) -> float | None:
+    """ours / other in requests per second, or None when either side failed or is absent."""
+    if ours is None or other is None or ours.failure or other.failure:
+        return None
+    if not other.requests_per_s:
+        return None
+    return ours.requests_per_s / other.requests_per_s
+
+
+def ratio_cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
 
 
 def wrk_command(
@@ -59,10 +95,11 @@ def wrk_command(
 
 
 def wrk(url: str, seconds: int = 20, connections: int = 16, script: str | None = None) -> WrkResult:
-    out = subprocess.run(
-        wrk_command(url, seconds, connections, script), capture_output=True, text=True, check=True
-    ).stdout
-    return WrkResult.parse(out)
+    done = subprocess.run(
+        wrk_command(url, seconds, connections, script), capture_output=True, text=True
+    )
+    # wrk exits non-zero when it cannot connect at all: that is a failed side, not a crash.
+    return WrkResult.parse(done.stdout + done.stderr)
 
 
 def mix_script(paths: list[str]) -> str:
@@ -153,12 +190,14 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in MAILLAGE_BENCH_PORTS={os.environ['MAILLAGE_BENCH_PORTS']}")
 
 
-class Gunicorn:
-    """A gunicorn server with ``workers`` sync workers, for the time of a ``with`` block."""
+class Served:
+    """A server process on a free port (see ``free_port``) for the time of a ``with`` block:
+    ``command(port)`` is its command line; ready once ``ready_path`` answers anything."""
 
-    def __init__(self, app: str, port: int | None, env: dict, cwd: Path, workers: int = 2):
-        port = port or free_port()
-        self.app, self.port, self.env, self.cwd, self.workers = app, port, env, cwd, workers
+    def __init__(self, name, command, port, env, cwd, ready_path="/healthz", timeout=60):
+        self.name, self.command, self.env, self.cwd = name, command, env, cwd
+        self.port = port or free_port()
+        self.ready_path, self.timeout = ready_path, timeout
         self.process = None
 
     @property
@@ -169,34 +208,20 @@ class Gunicorn:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", self.port)) == 0:
                 raise RuntimeError(f"port {self.port} is already in use (another bench running?)")
-        gunicorn = Path(os.sys.executable).with_name("gunicorn")
         self.process = subprocess.Popen(
-            [
-                str(gunicorn),
-                self.app,
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.workers),
-                "--worker-class",
-                "sync",
-                "--timeout",
-                "30",
-                "--log-level",
-                "warning",
-            ],
-            cwd=self.cwd,
-            env=self.env,
-            start_new_session=True,
+            self.command(self.port), cwd=self.cwd, env=self.env, start_new_session=True
         )
-        deadline = time.time() + 30
+        deadline = time.time() + self.timeout
         while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode} at start")
             try:
-                fetch(self.url + "/healthz", timeout=2)
+                fetch(self.url + self.ready_path, timeout=2)
                 return self
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError(f"gunicorn {self.app} did not start on port {self.port}")
+        self.__exit__()
+        raise RuntimeError(f"{self.name} did not start on port {self.port}")
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
@@ -221,3 +246,31 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
         return False
+
+
+class Gunicorn(Served):
+    """A gunicorn server with ``workers`` sync workers (the .venv's gunicorn)."""
+
+    def __init__(self, app: str, port: int | None, env: dict, cwd: Path, workers: int = 2):
+        gunicorn = Path(os.sys.executable).with_name("gunicorn")
+        self.app, self.workers = app, workers
+        super().__init__(
+            app,
+            lambda p: [
+                str(gunicorn),
+                app,
+                "--bind",
+                f"127.0.0.1:{p}",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "30",
+                "--log-level",
+                "warning",
+            ],
+            port,
+            env,
+            cwd,
+        )
