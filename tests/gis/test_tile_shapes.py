@@ -1,0 +1,144 @@
+"""Communes tiles read the outlines stored per zoom band (``tiles.models.CommuneTileShape``):
+nothing is simplified or projected per request, and the stored outlines follow every write to
+the communes, the territory import included (issue 12: a cold low-zoom tile of the national
+data took 1.3-2.1 s)."""
+
+import json
+import math
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.db import connection
+from django.db.models import F
+
+from geo_directory import demo
+from geo_directory.territories import importers
+from geo_directory.territories.models import Commune
+from tiles.layers import communes_layer
+
+pytestmark = pytest.mark.django_db
+
+COG = demo.TERRITORIES / "decoupage-administratif-6.0.0-communes.json.gz"
+DIGNE = (6.2357, 44.0925)  # 04070, Digne-les-Bains
+
+
+def tile_of(lon, lat, z):
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
+
+
+def fetch(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def tile_features(client, z, x, y, query=""):
+    response = client.get(f"/tiles/communes/{z}/{x}/{y}.pbf{query}")
+    assert response.status_code in (200, 204), response.content[:300]
+    if response.status_code == 204:
+        return {}
+    layer = mapbox_vector_tile.decode(response.content).get("communes", {"features": []})
+    return {f["id"]: f for f in layer["features"]}
+
+
+@pytest.mark.parametrize(("z", "band"), [(0, 0), (3, 3), (5, 5), (7, 7), (8, 8), (11, 8), (14, 8)])
+def test_a_communes_tile_reads_its_band_and_simplifies_nothing(z, band):
+    sql, params = communes_layer("places", 25).sql(*tile_of(*DIGNE, z))
+    assert "ST_Simplify" not in sql and "ST_Transform" not in sql  # done once, at import
+    plan = json.dumps(fetch("EXPLAIN (FORMAT JSON) " + sql, params)[0][0])
+    read = {b for b in range(9) if f'"tiles_communetileshape_z{b}"' in plan}
+    assert read == {band}  # one band's table, never the others
+    assert "SubPlan" not in plan  # coverage joined, not looked up once per commune and field
+
+
+def test_every_commune_is_stored_projected_at_every_zoom_it_is_drawn():
+    with_outline = Commune.objects.filter(geom__isnull=False).count()
+    bands = dict(fetch("SELECT zoom, count(*) FROM tiles_communetileshape GROUP BY zoom"))
+    assert bands[8] == bands[7] == with_outline
+    assert 0 < bands[0] < bands[3] <= bands[5] == with_outline  # the smallest vanish at z0
+    # Band 8 is the outline itself in Web Mercator; lower bands are snapped to their grid.
+    assert fetch(
+        "SELECT bool_and(ST_Equals(s.geom, ST_Transform(c.geom, 3857))) FROM"
+        " tiles_communetileshape s JOIN territories_commune c ON c.code = s.commune_code"
+        " WHERE s.zoom = 8"
+    ) == [(True,)]
+    unit = 40075016.68557849 / 2**5 / 4096
+    off_grid = fetch(
+        "SELECT count(*) FROM tiles_communetileshape s, ST_DumpPoints(s.geom) p"
+        " WHERE s.zoom = 5 AND abs((ST_X(p.geom) + 20037508.342789244) / %s"
+        " - round((ST_X(p.geom) + 20037508.342789244) / %s)) > 1e-6",
+        [unit, unit],
+    )
+    assert off_grid == [(0,)]
+    fewer = fetch(
+        "SELECT sum(ST_NPoints(geom)) FILTER (WHERE zoom = 4),"
+        " sum(ST_NPoints(geom)) FILTER (WHERE zoom = 8) FROM tiles_communetileshape"
+    )[0]
+    assert fewer[0] < fewer[1] / 2
+
+
+def write_commune(tmp_path, ring):
+    path = tmp_path / "mende.geojson"
+    feature = {
+        "type": "Feature",
+        "properties": {"code": "48095", "nom": "Mende"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    return path
+
+
+def stored(code):
+    return dict(
+        fetch(
+            "SELECT zoom, ST_AsText(ST_Envelope(geom)) FROM tiles_communetileshape"
+            " WHERE commune_code = %s",
+            [code],
+        )
+    )
+
+
+def test_the_stored_outlines_follow_a_territory_import_and_the_tiles_with_them(tmp_path, client):
+    here = [[3.45, 44.50], [3.55, 44.50], [3.55, 44.56], [3.45, 44.56], [3.45, 44.50]]
+    importers.TerritoryImporter(
+        cog_communes=COG, commune_files=[write_commune(tmp_path, here)]
+    ).run()
+    assert set(stored("48095")) == set(range(9))  # a new commune: every band at once
+    z, x, y = tile_of(3.5, 44.53, 9)
+    feature = tile_features(client, z, x, y)[48095]
+    assert feature["properties"]["nom"] == "Mende"
+
+    # Moved 40 km east as the importer updates (bulk_update: one UPDATE of many rows).
+    mende = Commune.objects.get(code="48095")
+    mende.geom = MultiPolygon(Polygon([(p[0] + 0.5, p[1]) for p in here]), srid=4326)
+    before = stored("48095")
+    Commune.objects.bulk_update([mende], ["geom"])
+    after = stored("48095")
+    assert set(after) == set(range(9)) and all(after[b] != before[b] for b in range(9))
+    assert 48095 not in tile_features(client, z, x, y)
+    assert 48095 in tile_features(client, *tile_of(4.0, 44.53, 9))
+
+    Commune.objects.filter(code="48095").delete()
+    assert stored("48095") == {}
+
+
+def test_a_write_that_keeps_the_outline_rewrites_no_stored_outline():
+    rows = "SELECT zoom, xmin::text FROM tiles_communetileshape WHERE commune_code = '04070'"
+    before = fetch(rows)
+    Commune.objects.filter(code="04070").update(population=F("population") + 1)
+    digne = Commune.objects.get(code="04070")
+    digne.save()  # every column written again, the outline unchanged
+    assert fetch(rows) == before
+
+
+def test_a_changed_outline_through_the_orm_is_stored_again():
+    digne = Commune.objects.get(code="04070")
+    before = stored("04070")
+    digne.geom = MultiPolygon(digne.geom.buffer(0.01))  # Digne is one polygon
+    digne.save()
+    after = stored("04070")
+    assert set(after) == set(before) and after[8] != before[8]
