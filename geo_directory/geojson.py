@@ -8,8 +8,11 @@ sliced) becomes a FeatureCollection whose features keep its order, with an ``id`
 
 from __future__ import annotations
 
+import copy
 import json
+import struct
 
+from django.contrib.gis.db.backends.postgis.adapter import PostGISAdapter
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -149,6 +152,50 @@ class LayerWriter:
         with connections[page.db].cursor() as cursor:
             cursor.execute(sql, [*page_params, *count_params, *rows_params])
             return cursor.fetchone()
+
+    def counted_page_sql(
+        self,
+        page_sql: str,
+        *,
+        extras: dict[str, str] | None = None,
+        options: dict | None = None,
+    ) -> tuple[str, tuple]:
+        """(SQL, the layer's params) of one statement giving (number of matches, the Features
+        of one page), for ``page_sql``: the matches, ordered, unsliced, whose columns are the
+        Feature id as ``page_id``, the number of matches as ``matched`` (``count(*) OVER ()``)
+        and what ``extras`` reads. Its parameters: ``page_sql``'s, then the page's size and
+        offset, then the returned params. No match on the page (past the last one): no count
+        (None)."""
+        rows_sql, rows_params = self.rows_sql(options or {})
+        sql = (
+            "WITH page AS (SELECT t.*, row_number() OVER () AS rn"
+            f" FROM ({page_sql}) t LIMIT %s OFFSET %s)"
+            " SELECT (SELECT page.matched FROM page LIMIT 1),"
+            f" (SELECT coalesce(string_agg({self.feature_sql(extras or {})},"
+            f" ',' ORDER BY page.rn), '') FROM page JOIN ({rows_sql}) f ON f._fid = page.page_id)"
+        )
+        return sql, rows_params
+
+
+def swap_numbers(params, numbers: dict[float, float]) -> list:
+    """``params`` of a compiled statement with each number of ``numbers`` replaced by its value
+    there: a parameter equal to it, or a coordinate of a geometry parameter (its EWKB holds the
+    double itself). Lets a statement compiled once with unlikely numbers serve other values."""
+    packed = [(struct.pack("<d", a), struct.pack("<d", b)) for a, b in numbers.items()]
+    swapped = []
+    for param in params:
+        if isinstance(param, float) and param in numbers:
+            param = numbers[param]
+        elif isinstance(param, PostGISAdapter) and param.is_geometry:
+            ewkb = param.ewkb
+            if ewkb[:1] == b"\x01":  # little-endian, as GEOS writes it here
+                for old, new in packed:
+                    ewkb = ewkb.replace(old, new)
+            if ewkb != param.ewkb:
+                param = copy.copy(param)
+                param.ewkb = ewkb
+        swapped.append(param)
+    return swapped
 
 
 def collection_text(features: str, members: dict | None = None) -> str:

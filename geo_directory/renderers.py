@@ -28,9 +28,14 @@ class JSONAliasRenderer(GeoJSONRenderer):
 
 
 class GeoJSONAPIView(APIView):
-    """Errors are plain JSON (``application/json``), whatever the negotiated GeoJSON type."""
+    """Errors are plain JSON (``application/json``), whatever the negotiated GeoJSON type.
+
+    Public reads, the same for everybody: no authentication (DRF would read the session and
+    the answer would say ``Vary: Cookie`` for nothing), no permission to check."""
 
     renderer_classes = [GeoJSONRenderer, JSONAliasRenderer]
+    authentication_classes = ()
+    permission_classes = ()
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

@@ -27,6 +27,7 @@ from geo_directory.renderers import GeoJSONAPIView, GeoJSONRenderer, JSONAliasRe
 from ..exporters import standard_csv_chunks
 from ..filters import PageParameters, PlaceFilter, PlaceFilterSet
 from ..layer import PLACES, PLACES_WRITER
+from . import pages
 from .exports import CSV_EXPORT, export_response
 
 
@@ -127,14 +128,7 @@ class PlaceListView(GeoJSONAPIView):
     def page(self, request, search: PlaceFilter) -> str:
         """The FeatureCollection text of the requested page: the layer's Features."""
         start = (search.page - 1) * search.page_size
-        queryset = self.queryset(search)
-        nearby = search.near is not None
-        page = queryset.values(*(("distance",) if nearby else ()), page_id=F("pk"))
-        matched, features = PLACES_WRITER.page(
-            page[start : start + search.page_size],
-            matched=queryset,
-            extras={"distance_m": "round(page.distance)"} if nearby else None,
-        )
+        matched, features = pages.page(search)
         return collection_text(
             features,
             {

@@ -1,0 +1,110 @@
+"""The one SQL statement of a page of ``/api/v1/lieux/``: the number of matches and the page's
+Features (``LayerWriter.counted_page_sql``), the count in the same pass as the page
+(``count(*) OVER ()``).
+
+Compiling the search through the ORM (the FilterSet's filters, the queryset methods) costs more
+than PostGIS takes to answer a moving map's bbox or a "near me" point. So a search made only
+of ``bbox`` and/or ``near`` (its shape) is compiled once per worker with unlikely numbers in
+place of the request's (``SENTINELS``), kept by the one cache (``memo``), and each request
+swaps its own numbers in (``geojson.swap_numbers``). The first compilation of a shape is
+checked against the request's own compilation (same SQL, same parameters); a shape that does
+not match is compiled per request, as every other search is.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, F, Window
+
+from geo_directory import cache
+from geo_directory.geojson import swap_numbers
+
+from ..filter_fields import Near
+from ..filters import PlaceFilter, PlaceFilterSet
+from ..layer import PLACES, PLACES_WRITER
+
+NEARBY_EXTRAS = {"distance_m": "round(page.distance)"}
+# Unlikely values (no request sends 15 decimals) that stand for a request's numbers.
+SENTINELS = {
+    "bbox": (1.123456789012345, 2.234567890123456, 3.345678901234567, 4.456789012345678),
+    "near": Near(Point(5.567890123456789, 6.678901234567891, srid=4326), 7.789012345678912),
+    "radius_km": 7.789012345678912,  # validated apart, applied by ``near``
+}
+
+
+def numbers_of(name: str, value) -> list[float]:
+    """The numbers of a cleaned value that reach the SQL parameters (in metres for a radius)."""
+    if name == "near":
+        return [value.point.x, value.point.y, value.radius_m]
+    if name == "radius_km":
+        return []
+    return [float(number) for number in value]
+
+
+def matches(values: dict):
+    """The matches of a search, ordered, unsliced: Feature id, number of matches, distance."""
+    queryset = PlaceFilterSet.narrow(PLACES.rows(), values)
+    nearby = ("distance",) if values.get("near") is not None else ()
+    return queryset.annotate(matched=Window(Count("*"))).values(*nearby, "matched", page_id=F("pk"))
+
+
+def _compiled(values: dict) -> tuple[str, list, tuple]:
+    """(SQL, the matches' params, the rows' params) of the statement for ``values``, compiled
+    now (EmptyResultSet when nothing can match)."""
+    page_sql, page_params = matches(values).query.sql_with_params()
+    extras = NEARBY_EXTRAS if values.get("near") is not None else None
+    sql, rows_params = PLACES_WRITER.counted_page_sql(page_sql, extras=extras)
+    return sql, list(page_params), rows_params
+
+
+def _template(shape: tuple[str, ...], values: dict):
+    """The statement of ``shape`` compiled with the sentinels, checked against ``values``'s own
+    compilation; False when swapping numbers does not give the same statement."""
+    sql, page_params, rows_params = _compiled({name: SENTINELS[name] for name in shape})
+    swapped = (sql, swap_numbers(page_params, _swaps(shape, values)), rows_params)
+    if swapped != _compiled(values):
+        return False
+    return sql, page_params, rows_params
+
+
+def _swaps(shape, values: dict) -> dict[float, float]:
+    swaps = {}
+    for name in shape:
+        swaps.update(
+            zip(numbers_of(name, SENTINELS[name]), numbers_of(name, values[name]), strict=True)
+        )
+    return swaps
+
+
+def statement(search: PlaceFilter) -> tuple[str, list]:
+    """(SQL, params) of the page's statement: one row (matches or None, Features text)."""
+    values = search.values
+    shape = tuple(sorted(values))
+    compiled = None
+    if shape and set(shape) <= SENTINELS.keys():
+        swaps = _swaps(shape, values)
+        if not swaps.keys() & set(swaps.values()):  # a request's number is no sentinel
+            template = cache.memo(
+                "layer-sql", ("lieux-page", shape), lambda: _template(shape, values)
+            )
+            if template:
+                compiled = template[0], swap_numbers(template[1], swaps), template[2]
+    sql, page_params, rows_params = compiled or _compiled(values)
+    size = search.page_size
+    return sql, [*page_params, size, (search.page - 1) * size, *rows_params]
+
+
+def page(search: PlaceFilter) -> tuple[int, str]:
+    """(number of matches, the Features of the requested page joined by commas)."""
+    try:
+        sql, params = statement(search)
+    except EmptyResultSet:
+        return 0, ""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        matched, features = cursor.fetchone()
+    if matched is None:  # past the last match: counted apart
+        matched = PlaceFilterSet.narrow(PLACES.rows(), search.values).count()
+    return matched, features
