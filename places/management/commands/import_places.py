@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from geo_directory.files import DataFileError
+from places import same_place
 from places.importers import READERS, ImportReport, PlaceImporter, make_reader
 
 INTERRUPTED = "Import interrompu (Ctrl-C) : rien n'est écrit, base inchangée."
@@ -34,6 +35,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
             try:
                 importer.run()
+                if not options["dry_run"]:
+                    same_place.refresh()  # the groups of one real place, now, not on a read
             except DataFileError as exc:
                 raise CommandError(f"Import annulé, base inchangée : {exc}") from exc
             finally:

@@ -1,0 +1,79 @@
+"""The public search page's cost (issue 13, 12, 11): a handful of queries whatever the radius,
+at most one page of places read and drawn, and the same-place groups built when places are
+written, never rebuilt by a read after a write elsewhere (actors, activities, coverage)."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from places import same_place
+from places.models import Place
+
+from ..actors.factories import make_actor
+from .factories import make_place
+
+pytestmark = pytest.mark.django_db
+
+PAGE_SIZE = 20
+BARCELONNETTE = "France services Barcelonnette"
+# The search of pairs of likely duplicates (places.duplicates.candidate_pairs).
+DUPLICATES_SQL = "JOIN places_place b"
+
+
+def search(client, url: str) -> tuple[str, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode(), [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_search_page_costs_four_queries_whatever_the_radius(client):
+    search(client, "/lieux/?commune=Digne-les-Bains&rayon=5")  # the groups of this version
+    for radius in (10, 50, 100):
+        page, queries = search(client, f"/lieux/?commune=Digne-les-Bains&rayon={radius}")
+        # the commune, the places' version, the search's ids and distances, the page's records
+        assert len(queries) <= 4, (radius, queries)
+        assert not any("COUNT(" in sql for sql in queries)  # the count comes from the ids
+
+
+def test_a_100_km_search_reads_and_draws_one_page_of_places(client):
+    page, queries = search(client, "/lieux/?commune=Digne-les-Bains&rayon=100")
+    total = int(re.search(r"(\d+) lieux à moins de 100 km", page).group(1))
+    assert total > PAGE_SIZE  # the demo territory has more than a page there
+    listed = re.findall(r'data-place-id="(\d+)"', page)
+    markers = re.findall(r'"placeId": (\d+)', page)
+    assert len(listed) == PAGE_SIZE and markers == listed
+    # only the page's records (and the other records of their real places) are read whole
+    whole = [sql for sql in queries if '"places_place"."horaires"' in sql]
+    assert len(whole) == 1 and len(re.findall(r"\d+", whole[0].split(" IN (")[1])) <= 2 * PAGE_SIZE
+    assert len(page.encode()) < 60_000  # was ~50 kB for folium's map of 20 markers alone
+    assert 'rel="next"' in page and f"Page 1 sur {-(-total // PAGE_SIZE)}" in page
+
+
+def test_a_write_elsewhere_does_not_rebuild_the_duplicate_groups(client):
+    search(client, "/lieux/?commune=Barcelonnette")
+    make_actor(first_name="Camille", last_name="Martin")  # bumps the directory's version
+    page, queries = search(client, "/lieux/?commune=Barcelonnette&rayon=30")
+    assert not any(DUPLICATES_SQL in sql for sql in queries)
+    assert len(queries) <= 4
+
+
+def test_a_place_written_rebuilds_the_groups_at_commit_not_on_the_next_read(
+    client, django_capture_on_commit_callbacks
+):
+    search(client, "/lieux/?commune=Barcelonnette")
+    known = Place.objects.get(pk=21)  # France services Barcelonnette, also 602 (Hub du Sud)
+    with CaptureQueriesContext(connection) as writing:
+        with django_capture_on_commit_callbacks(execute=True):
+            twin = make_place(
+                "barcelonnette", BARCELONNETTE, location=known.location, adresse=known.adresse
+            )
+    assert any(DUPLICATES_SQL in q["sql"] for q in writing.captured_queries)  # at commit
+    page, queries = search(client, "/lieux/?commune=Barcelonnette&rayon=20")
+    assert not any(DUPLICATES_SQL in sql for sql in queries) and len(queries) <= 4
+    # the new record is one of the real place's records, not a second row
+    assert twin.pk in same_place.current().of(21)
+    listed = [int(pk) for pk in re.findall(r'data-place-id="(\d+)"', page)]
+    assert len({21, 602, twin.pk} & set(listed)) == 1
