@@ -20,8 +20,10 @@ request, the database its reads go to (``geo_directory.db_router.ReplicaRouter``
 
 A replica is usable when it answers within its connection timeout (1 s) and lags by at most
 ``REPLICA_MAX_LAG_S`` (``MAILLAGE_REPLICA_MAX_LAG_S``, default 5 s). Lag: 0 when the replica has
-replayed the primary's current WAL position, else the age of the last transaction it replayed
-(``pg_last_xact_replay_timestamp``; that age alone grows on an idle primary). Each worker keeps
+replayed the primary's current WAL position; else, streaming and having replayed all it received,
+the age of the primary's last message; else the age of the last transaction it replayed
+(``pg_last_xact_replay_timestamp``: alone, it grows on an idle primary, and during any long
+transaction of the primary). Each worker keeps
 the answer ``REPLICA_HEALTH_S`` seconds (default 2), so a request does not probe. A replica
 failing during a request (its answer is a 503) is probed at once and, when down, the request
 runs again on the primary: a down replica costs time, never an error.
@@ -46,6 +48,17 @@ COOKIE = "maillage_ecrit"
 COOKIE_SALT = "geo_directory.replicas.read-your-writes"
 SAFE_METHODS = {"GET", "HEAD"}
 PRIMARY_LSN_SQL = "SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END"
+# On the replica: in recovery; replayed the primary's position read just before; streaming and
+# replayed all it received (then the last message from the primary dates what it knows: needs
+# pg_read_all_stats, else NULL); the age of the last transaction replayed.
+REPLICA_SQL = """
+SELECT pg_is_in_recovery(),
+       pg_last_wal_replay_lsn() >= %s::pg_lsn,
+       r.status = 'streaming' AND pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn(),
+       EXTRACT(EPOCH FROM clock_timestamp() - r.last_msg_receipt_time),
+       EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())
+FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver AS r ON true
+"""
 VERSION_SQL = "SELECT version FROM coverage_directoryversion WHERE id = 1"
 FLOOR_KEY = "maillage:replica-floor:{name}"
 # Raise the floor to ARGV[1] (never lower it), kept ARGV[2] milliseconds.
@@ -124,12 +137,8 @@ def probe(alias: str) -> Health:
             cursor.execute(PRIMARY_LSN_SQL)
             (primary_lsn,) = cursor.fetchone()
         with connections[alias].cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn() >= %s::pg_lsn,"
-                " EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())",
-                [primary_lsn],
-            )
-            in_recovery, caught_up, age = cursor.fetchone()
+            cursor.execute(REPLICA_SQL, [primary_lsn])
+            in_recovery, caught_up, applied_all, receipt_age, age = cursor.fetchone()
     except DatabaseError as exc:
         try:
             connections[alias].close()
@@ -141,6 +150,8 @@ def probe(alias: str) -> Health:
         health = Health(alias, True, 0.0, "n'est pas une réplique (serveur primaire)", 0)
     elif caught_up:
         health = Health(alias, True, 0.0, "à jour", 0)
+    elif applied_all and receipt_age is not None:
+        health = Health(alias, True, max(float(receipt_age), 0.0), "reçoit et rejoue le flux", 0)
     elif age is None:
         health = Health(alias, True, None, "n'a encore rejoué aucune transaction", 0)
     else:
