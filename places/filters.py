@@ -88,6 +88,28 @@ class PageParameters(serializers.Serializer):
     )
 
 
+PAGE_FIELDS = PageParameters._declared_fields  # the declarations (name -> field), not copies
+PLAIN_PAGE_RE = re.compile(r"[0-9]{1,7}")
+
+
+def plain_pages(data) -> dict | None:
+    """``page``/``page_size`` as ``PageParameters`` validates them, when each is absent
+    (its default) or ASCII digits within its range; None otherwise (the serializer says why)."""
+    values = {}
+    for name, declared in PAGE_FIELDS.items():
+        if name not in data:
+            values[name] = declared.default
+            continue
+        text = data[name].strip()
+        if not PLAIN_PAGE_RE.fullmatch(text):
+            return None
+        number = int(text)
+        if not declared.min_value <= number <= declared.max_value:
+            return None
+        values[name] = number
+    return values
+
+
 # Parameters of the request that are neither filters nor pagination (content negotiation).
 REQUEST_PARAMETERS = ("format",)
 
@@ -198,9 +220,7 @@ class PlaceFilterSet(ListFilterSet):
     @classmethod
     def parameter_names(cls) -> list[str]:
         if "_parameter_names" not in cls.__dict__:
-            cls._parameter_names = sorted(
-                [*cls.base_filters, *PageParameters().fields, *REQUEST_PARAMETERS]
-            )
+            cls._parameter_names = sorted([*cls.base_filters, *PAGE_FIELDS, *REQUEST_PARAMETERS])
         return list(cls._parameter_names)
 
     @property
@@ -222,8 +242,8 @@ class PlaceFilterSet(ListFilterSet):
                 errors[name] = ErrorList([ValidationError(reason.replace("%", "%%"))])
             for name, messages in self.form.errors.items():
                 errors.setdefault(name, messages)
-            pages = self.pages()
-            for name, messages in pages.errors.items():
+            _pages, page_errors = self.page_values()
+            for name, messages in page_errors.items():
                 escaped = [ValidationError(str(m).replace("%", "%%")) for m in messages]
                 errors.setdefault(name, ErrorList(escaped))
             self._errors = errors
@@ -232,14 +252,21 @@ class PlaceFilterSet(ListFilterSet):
     def is_valid(self) -> bool:
         return self.is_bound and not self.errors
 
-    def pages(self) -> PageParameters:
-        if not hasattr(self, "_pages"):
-            names = PageParameters().fields
-            self._pages = PageParameters(
-                data={name: self.data[name] for name in names if name in self.data}
-            )
-            self._pages.is_valid()
-        return self._pages
+    def page_values(self) -> tuple[dict, dict]:
+        """(page and page_size, the errors by name): through ``PageParameters``, unless each
+        is absent or plain digits within its declared range (most requests: no serializer)."""
+        if not hasattr(self, "_page_values"):
+            values = plain_pages(self.data)
+            if values is not None:
+                self._page_values = values, {}
+            else:
+                names = PAGE_FIELDS
+                pages = PageParameters(
+                    data={name: self.data[name] for name in names if name in self.data}
+                )
+                valid = pages.is_valid()
+                self._page_values = (pages.validated_data if valid else {}), pages.errors
+        return self._page_values
 
     def filter_queryset(self, queryset):
         return self.narrow(queryset, self.form.cleaned_data)
@@ -260,7 +287,7 @@ class PlaceFilterSet(ListFilterSet):
             for name, value in self.form.cleaned_data.items()
             if value is not None and value != [] and value != ""
         }
-        pages = self.pages().validated_data
+        pages, _errors = self.page_values()
         return PlaceFilter(values, page=pages["page"], page_size=pages["page_size"])
 
 

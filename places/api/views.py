@@ -90,7 +90,7 @@ class PlaceListView(GeoJSONAPIView):
         },
     )
     def get(self, request):
-        search = self.filterset_class(request.query_params, self.get_queryset()).search()
+        search = self.filterset_class(request.query_params).search()
         if request.accepted_renderer.format == "csv":
             if set(request.query_params) <= {"format"}:  # the whole layer: this version's file
                 return export_response(request, CSV_EXPORT)
