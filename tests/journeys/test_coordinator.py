@@ -1,0 +1,173 @@
+"""Journey 1 of ../shared/JOURNEYS.md, the departmental coordinator of Alpes-de-Haute-Provence:
+"Mon réseau" for 04 (actors, places, both directories), the coverage map at 10 km and a click on
+an uncovered commune, 20 km and the other basis, priorities sorted by population and exported,
+the fragility layer, two new permanences, "mon équipe" beside everyone, then the mediators
+outside her team: two invited and the team's e-mails exported."""
+
+import csv
+import io
+import re
+
+import pytest
+
+from actors.models import Invitation
+
+from .conftest import MAP_READY, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+@pytest.fixture(scope="module")
+def server(demo_server, django_db_blocker):
+    with django_db_blocker.unblock():
+        before = set(Invitation.objects.values_list("pk", flat=True))
+    yield demo_server
+    with django_db_blocker.unblock():
+        Invitation.objects.exclude(pk__in=before).delete()
+
+
+# a point inside a commune's polygon that a tap would reach (not under a marker or a control)
+POINT_IN = """(css) => {
+  for (const path of document.querySelectorAll(css)) {
+    const box = path.getBoundingClientRect();
+    for (let i = 1; i < 8; i++) for (let j = 1; j < 8; j++) {
+      const x = box.left + box.width * i / 8, y = box.top + box.height * j / 8;
+      if (x > 0 && y > 0 && x < innerWidth && y < innerHeight
+          && document.elementFromPoint(x, y) === path) return [x, y];
+    }
+  }
+  return null;
+}"""
+
+
+def submit_controls(page, **choices):
+    controls = page.locator("#coverage-controls")
+    for name, value in choices.items():
+        controls.locator(f"[name={name}]").select_option(value) if name != "sites" else (
+            controls.locator("[name=sites]").fill(value)
+        )
+    controls.get_by_role("button", name="Afficher").click()
+    page.wait_for_load_state()
+    page.wait_for_selector(MAP_READY, state="attached")
+
+
+def tap_uncovered_commune(w):
+    page = w.page
+    page.locator(".map-frame").scroll_into_view_if_needed()
+    point = page.evaluate(POINT_IN, "path.cov-uncovered")
+    assert point, "no uncovered commune can be tapped on the map"
+    if w.phone:
+        page.touchscreen.tap(*point)
+    else:
+        page.mouse.click(*point)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    page.wait_for_timeout(400)  # the map pans to show the popup
+    return " ".join(popup.inner_text().split())
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_the_coordinator_of_04_finds_where_help_is_missing(walk, server, no_tiles, viewport):
+    w = walk("coordinator", viewport, accept_downloads=True)
+    page = w.page
+    log_in(page, server, "demo-001")
+
+    # 1. Mon réseau for 04: how many actors and places, a link to each directory
+    page.goto(f"{server}/mon-reseau/04/")
+    assert w.number("#stat-acteurs-n") > 0 and w.number("#stat-lieux-n") > 0
+    assert page.get_by_role("link", name="Voir l'annuaire des acteurs").is_visible()
+    assert page.get_by_role("link", name="Voir l'annuaire des lieux").is_visible()
+    w.shot("network-04")
+    w.axe()
+
+    # 2. the coverage map at 10 km; a tap on a commune far from any mediator
+    page.get_by_role("link", name="Voir la carte de couverture du département").click()
+    page.wait_for_selector(MAP_READY, state="attached")
+    submit_controls(page, seuil="10")
+    uncovered_10 = w.number("#uncovered-communes")
+    assert uncovered_10 > 0
+    popup = tap_uncovered_commune(w)
+    assert re.search(r"Population \d", popup), popup
+    assert re.search(r"Distance au point de médiation le plus proche \d+(,\d)? km", popup), popup
+    assert re.search(r"Point de médiation le plus proche \S", popup), popup
+    assert "Couverte à 10 km non" in popup.lower() or "couverte à 10 km non" in popup.lower()
+    w.shot("coverage-10km-commune")
+    w.axe()
+
+    # 3. 20 km: fewer uncovered communes; "all places" shows where a place has no mediator
+    submit_controls(page, seuil="20")
+    uncovered_20 = w.number("#uncovered-communes")
+    assert uncovered_20 < uncovered_10
+    w.shot("coverage-20km")
+    submit_controls(page, base="places")
+    assert w.number("#uncovered-communes") <= uncovered_20
+    w.shot("coverage-20km-all-places")
+    submit_controls(page, base="mediators")
+
+    # 4. priorities by population, exported for the prefecture; the fragility layer
+    page.locator("#id_tri").select_option("population")
+    page.locator("#id_ordre").select_option("desc")
+    page.get_by_role("button", name="Trier").click()
+    page.wait_for_load_state()
+    populations = [
+        int(re.sub(r"\D", "", t) or 0)
+        for t in page.locator("#priorities td[data-label=Population]").all_inner_texts()
+    ]
+    assert len(populations) > 1 and populations == sorted(populations, reverse=True)
+    w.shot("priorities-by-population")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("tableur")).click()
+    raw = open(download.value.path(), "rb").read()  # noqa: SIM115
+    assert raw.startswith(b"\xef\xbb\xbf")  # French Excel reads accents
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) - 1 == uncovered_20 and rows[1][0] and populations[0] > 0
+    page.locator(".map-frame").scroll_into_view_if_needed()
+    control = page.locator(".leaflet-control-layers")
+    control.locator(".leaflet-control-layers-toggle").tap() if w.phone else control.hover()
+    page.get_by_label(re.compile("Indice de fragilité numérique")).check()
+    page.wait_for_selector(".leaflet-overlay-pane path[class*=ifn-]", state="attached")
+    w.shot("ifn-layer")
+
+    # 5. where two new permanences would cover the most people
+    submit_controls(page, sites="2")
+    sites = page.locator("#sites > li")
+    assert sites.count() == 2
+    for text in sites.all_inner_texts():
+        assert re.search(r"\+[\d\u202f\xa0 ]+ habitants couverts", text), text
+    assert page.locator(".leaflet-marker-icon.cov-site").count() == 2
+    assert w.number("#remaining") < w.number("#uncovered-population")
+    page.locator("#ou-ouvrir").scroll_into_view_if_needed()
+    w.shot("two-new-sites")
+
+    # 6. her team's coverage against everyone's
+    submit_controls(page, perimetre="equipe")
+    team = w.number("#team-uncovered-communes")
+    assert team >= w.number("#everyone-uncovered-communes")
+    page.locator("#mon-equipe").scroll_into_view_if_needed()
+    w.shot("my-team-beside-everyone")
+    w.axe()
+
+    # 7. mediators outside her team: two invited, the team's e-mails exported
+    page.goto(f"{server}/mon-equipe/")
+    w.axe()
+    for _ in range(2):
+        row = (
+            page.locator("#outside-team tbody tr")
+            .filter(has=page.get_by_role("button", name="Inviter"))
+            .first
+        )
+        name = row.locator("td a").first.inner_text()
+        row.get_by_role("button", name="Inviter").click()
+        page.wait_for_load_state()
+        assert f"Invitation envoyée à {name}." in page.locator("#hors-equipe").inner_text()
+        pending = page.locator("#invitation-list tbody tr").filter(has_text=name)
+        assert "En attente" in pending.inner_text()
+    w.shot("two-invited")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter l'équipe (tableur)").click()
+    text = open(download.value.path(), "rb").read().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    email = next(i for i, title in enumerate(rows[0]) if "ourriel" in title or "mail" in title)
+    assert len(rows) > 1 and all("@" in row[email] for row in rows[1:] if row[email])
+    page.goto(f"{server}/mon-equipe/#invitations")
+    w.shot("team-page", full_page=True)
