@@ -287,9 +287,24 @@ def _swap(built: str) -> None:
         conn.execute(f'ALTER DATABASE "{built}" RENAME TO "{BASE_DB}"')
 
 
+LOCK_KEY = 13_4242  # pg_advisory_lock: one build at a time across every bench script
+
+
 def ensure_base() -> dict[str, str]:
-    """Bring the base database up to date with the files on disk; returns its stamps."""
-    wanted, have = stamps(), read_stamps(BASE_DB)
+    """Bring the base database up to date with the files on disk; returns its stamps.
+    Two benches started together: the second waits for the first's build, then reuses it."""
+    wanted = stamps()
+    if read_stamps(BASE_DB) == wanted:
+        return wanted
+    with _connect("postgres") as lock:
+        if not lock.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()[0]:
+            print("Another bench is building the national database: waiting…", flush=True)
+            lock.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+        return _update_base(wanted)
+
+
+def _update_base(wanted: dict[str, str]) -> dict[str, str]:
+    have = read_stamps(BASE_DB)
     if have == wanted:
         return wanted
     started = time.perf_counter()
