@@ -25,7 +25,9 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -35,6 +37,8 @@ from _wrk import (  # noqa: E402
     WrkResult,
     fetch,
     mix_script,
+    ratio,
+    ratio_cell,
     varied_script,
     wrk,
     wrk_command,
@@ -50,173 +54,221 @@ def tile_xy(lon: float, lat: float, z: int) -> tuple[int, int]:
 
 DIGNE = (6.2357, 44.0925)
 Z8, Z12 = tile_xy(*DIGNE, 8), tile_xy(*DIGNE, 12)
+SLOTS = {"bbox": "%.4f,%.4f,%.4f,%.4f", "point": "%.4f,%.4f"}
+# The same filter as ours and the baseline (public places only), in CQL2 text for the peers.
+PUBLIC = quote("is_visible=true AND deleted_at IS NULL")
+PLACES_TIPG = "/collections/public.places_place/items?limit=100&sortby=id&filter=" + PUBLIC
+PLACES_PYG = "/collections/lieux/items?f=json&limit=100&sortby=id&filter=" + PUBLIC
+
+
+def tile(z: int, xy: tuple[int, int]) -> dict[str, str | None]:
+    x, y = xy
+    return {
+        "ours": f"/tiles/communes/{z}/{x}/{y}.pbf",
+        "baseline": f"/q5/{z}/{x}/{y}",
+        "tipg": f"/collections/public.territories_commune/tiles/WebMercatorQuad/{z}/{x}/{y}",
+        "pygeoapi": None,  # its tiles need a tile provider of their own, not this table
+    }
+
+
+# Each query: the path of every side ({b} is the bbox or point; None: the side cannot ask it),
+# kind "bbox"/"point" (also measured moved: uncached) or "fixed", and the targets of
+# "ours / side" (uncached rows for moved queries, the same URL for fixed ones).
 QUERIES = [
-    (
-        "Q1 lieux bbox Digne",
-        "/api/v1/lieux/?bbox=5.9,43.9,6.5,44.3&page_size=100",
-        "/q1?bbox=5.9,43.9,6.5,44.3",
-        0.5,
-    ),
-    (
-        "Q2 lieux bbox Lyon",
-        "/api/v1/lieux/?bbox=4.7,45.6,5.0,45.9&page_size=100",
-        "/q2?bbox=4.7,45.6,5.0,45.9",
-        0.5,
-    ),
-    ("Q3 communes 04", "/api/v1/communes/?departement=04", "/q3?departement=04", 1.0),
-    (
-        "Q4 near Digne 20 km",
-        "/api/v1/lieux/?near=5.93,44.19&radius_km=20&page_size=10",
-        "/q4?near=5.93,44.19&radius_km=20",
-        0.5,
-    ),
-    (
-        "Q5 tile communes z8",
-        "/tiles/communes/8/{}/{}.pbf".format(*Z8),
-        "/q5/8/{}/{}".format(*Z8),
-        None,
-    ),
-    (
-        "Q5 tile communes z12",
-        "/tiles/communes/12/{}/{}.pbf".format(*Z12),
-        "/q5/12/{}/{}".format(*Z12),
-        None,
-    ),
+    {
+        "label": "Q1 lieux bbox Digne",
+        "kind": "bbox",
+        "centre": "5.9,43.9,6.5,44.3",
+        "paths": {
+            "ours": "/api/v1/lieux/?bbox={b}&page_size=100",
+            "baseline": "/q1?bbox={b}",
+            "tipg": PLACES_TIPG + "&bbox={b}",
+            "pygeoapi": PLACES_PYG + "&bbox={b}",
+        },
+        "targets": {"baseline": 0.5, "tipg": 2.5, "pygeoapi": 8.0},
+    },
+    {
+        "label": "Q2 lieux bbox Lyon",
+        "kind": "bbox",
+        "centre": "4.7,45.6,5.0,45.9",
+        "paths": {
+            "ours": "/api/v1/lieux/?bbox={b}&page_size=100",
+            "baseline": "/q2?bbox={b}",
+            "tipg": PLACES_TIPG + "&bbox={b}",
+            "pygeoapi": PLACES_PYG + "&bbox={b}",
+        },
+        "targets": {"baseline": 0.5, "tipg": 2.5, "pygeoapi": 8.0},
+    },
+    {
+        "label": "Q3 communes 04",
+        "kind": "fixed",
+        "paths": {
+            "ours": "/api/v1/communes/?departement=04",
+            "baseline": "/q3?departement=04",
+            "tipg": "/collections/public.territories_commune/items?departement_id=04&limit=1000",
+            "pygeoapi": "/collections/communes/items?f=json&departement_id=04&limit=1000",
+        },
+        "targets": {"tipg": 4.0},
+    },
+    {
+        "label": "Q4 near Digne 20 km",
+        "kind": "point",
+        "centre": "5.93,44.19",
+        "paths": {
+            "ours": "/api/v1/lieux/?near={b}&radius_km=20&page_size=10",
+            "baseline": "/q4?near={b}&radius_km=20",
+            "tipg": None,  # no distance query in tipg's items (bbox, properties, CQL2 only)
+            "pygeoapi": None,  # nor in pygeoapi's PostgreSQL provider
+        },
+        "targets": {"baseline": 0.5},
+    },
+    {"label": "Q5 tile communes z8", "kind": "fixed", "paths": tile(8, Z8), "targets": {}},
+    {"label": "Q5 tile communes z12", "kind": "fixed", "paths": tile(12, Z12), "targets": {}},
 ]
-# The same queries moved at random on every request: no cache can answer, the uncached cost.
-VARIED = [
-    (
-        "Q1 bbox moved (uncached)",
-        "/api/v1/lieux/?bbox=%.4f,%.4f,%.4f,%.4f&page_size=100|5.9,43.9,6.5,44.3",
-        "/q1?bbox=%.4f,%.4f,%.4f,%.4f|5.9,43.9,6.5,44.3",
-    ),
-    (
-        "Q2 bbox moved (uncached)",
-        "/api/v1/lieux/?bbox=%.4f,%.4f,%.4f,%.4f&page_size=100|4.7,45.6,5.0,45.9",
-        "/q2?bbox=%.4f,%.4f,%.4f,%.4f|4.7,45.6,5.0,45.9",
-    ),
-    (
-        "Q4 point moved (uncached)",
-        "/api/v1/lieux/?near=%.4f,%.4f&radius_km=20&page_size=10|5.93,44.19",
-        "/q4?near=%.4f,%.4f&radius_km=20|5.93,44.19",
-    ),
-]
+PEERS = ("tipg", "pygeoapi")
+UNCACHED_P99_MS = 60
 PAGES = ["/", "/lieux/?commune=Digne-les-Bains", "/couverture/04/", "/lieux/?commune=Gap&rayon=10"]
 
 
-def row(*cells, widths=(24, 10, 8, 8, 10, 10, 8, 8, 10)):
+def same_url(query: dict, side: str) -> str | None:
+    path = query["paths"].get(side)
+    return path and path.replace("{b}", query.get("centre", ""))
+
+
+OURS = [same_url(q, "ours") for q in QUERIES]  # Q1, Q2, Q3, Q4, Q5 z8, Q5 z12
+
+
+def moved_template(query: dict, side: str) -> str | None:
+    """The wrk Lua template of the query moved at random on every request (varied_script)."""
+    path = query["paths"].get(side)
+    if path is None or query["kind"] == "fixed":
+        return None
+    return path.replace("%", "%%").replace("{b}", SLOTS[query["kind"]]) + "|" + query["centre"]
+
+
+def answer_size(body: bytes) -> str:
+    """Features in a GeoJSON answer (or its bytes for a tile)."""
+    try:
+        return str(len(json.loads(body)["features"]))
+    except (ValueError, KeyError, TypeError):
+        return f"{len(body)} B"
+
+
+def row(*cells, widths=(22, 18, 8, 8, 8, 9, 10, 30)):
     return "  ".join(
-        str(c).rjust(w) if i else str(c).ljust(w)
+        str(c).rjust(w) if 1 < i < 7 else str(c).ljust(w)
         for i, (c, w) in enumerate(zip(cells, widths, strict=False))
-    )
+    ).rstrip()
 
 
-def speed(site: Gunicorn, baseline: Gunicorn, seconds: int) -> list[dict]:
-    print(f"\n## Speed: ours vs raw baseline (wrk -t2 -c16, {seconds} s after a 3 s warm-up)")
-    print(
-        row(
-            "query",
-            "ours r/s",
-            "p50 ms",
-            "p99 ms",
-            "bytes",
-            "base r/s",
-            "p50 ms",
-            "p99 ms",
-            "ratio",
+def verdict(value: float | None, target: float | None, extra: str = "") -> str:
+    if target is None:
+        return extra
+    if value is None:
+        return f"target >= {target}x: no figure"
+    return f"target >= {target}x: " + ("OK" if value >= target else "MISSED") + extra
+
+
+def query_rows(query: dict, measures: dict, sizes: dict) -> list[str]:
+    """The table's rows for one query. ``measures``: (side, "same"|"moved") -> WrkResult;
+    a side that failed shows FAILED and its reason, never a figure or a ratio."""
+    ours_same, ours_moved = measures.get(("ours", "same")), measures.get(("ours", "moved"))
+    lines, notes = [], []
+    order = [("ours", "same"), ("ours", "moved"), ("baseline", "same"), ("baseline", "moved")]
+    order += [(peer, "moved" if query["kind"] != "fixed" else "same") for peer in PEERS]
+    label = query["label"]
+    for side, how in order:
+        if side in PEERS and side not in sizes and query["paths"].get(side) is not None:
+            continue  # peers not run (no --peers)
+        name = (
+            f"{side} {'cached' if how == 'same' else 'uncached'}"
+            if side == "ours"
+            else (f"{side}{' (moved)' if how == 'moved' else ''}")
         )
-    )
+        if query["paths"].get(side) is None:
+            lines.append(row(label, name, "n/a", "", "", "", "", "cannot ask this query"))
+            label = ""
+            continue
+        result = measures.get((side, how))
+        if result is None:
+            continue
+        extra = ""
+        if side == "ours":
+            value, target = None, None
+            if how == "moved" and not result.failure:
+                ok = result.p99_ms <= UNCACHED_P99_MS
+                extra = f"p99 <= {UNCACHED_P99_MS} ms: " + ("OK" if ok else "MISSED")
+        else:
+            ours = ours_moved if how == "moved" else ours_same
+            value = ratio(ours, result)
+            target = (
+                query["targets"].get(side) if (how == "moved" or query["kind"] == "fixed") else None
+            )
+        lines.append(
+            row(
+                label,
+                name,
+                *result.cells(),
+                sizes.get(side, ""),
+                "" if side == "ours" else ratio_cell(value),
+                verdict(value, target, extra) if side != "ours" else extra,
+            )
+        )
+        label = ""
+        if result.failure:
+            notes.append(f"{name}: FAILED, {result.failure}")
+    counted = {s: n for s, n in sizes.items() if not n.endswith(" B")}
+    if len(set(counted.values())) > 1:
+        notes.append("features differ: " + ", ".join(f"{s} {n}" for s, n in counted.items()))
+    return lines + [" " * 24 + note for note in notes]
+
+
+def speed(servers: dict, seconds: int) -> tuple[list[str], list[dict]]:
+    """Every query on every side, same URL and moved; returns the table and the raw figures."""
+    print(f"\n## Speed (wrk -t2 -c16, {seconds} s after a 3 s warm-up, per row)", flush=True)
+    table = [row("query", "side", "req/s", "p50 ms", "p99 ms", "features", "ours/side", "")]
     results = []
-    for label, ours_path, base_path, target in QUERIES:
-        figures = {}
-        for name, server, path in (("ours", site, ours_path), ("base", baseline, base_path)):
-            status, _, body, _ = fetch(server.url + path)
-            if status != 200:
-                print(f"  {label}: {name} answered {status} for {path}")
-            wrk(server.url + path, seconds=3)  # warm-up
-            figures[name] = (wrk(server.url + path, seconds=seconds), len(body))
-        ours, ours_bytes = figures["ours"]
-        base, _ = figures["base"]
-        ratio = ours.requests_per_s / base.requests_per_s if base.requests_per_s else 0
-        print(
-            row(
-                label,
-                f"{ours.requests_per_s:.0f}",
-                f"{ours.p50_ms:.1f}",
-                f"{ours.p99_ms:.1f}",
-                ours_bytes,
-                f"{base.requests_per_s:.0f}",
-                f"{base.p50_ms:.1f}",
-                f"{base.p99_ms:.1f}",
-                f"{ratio:.2f}x",
-            )
-        )
-        verdict = ""
-        if target is not None:
-            ok = ratio >= target and (target > 0.5 or ours.p99_ms <= 100)
-            verdict = f"target {target}x" + (" and p99 <= 100 ms" if target == 0.5 else "")
-            verdict += ": OK" if ok else ": MISSED"
-            print(" " * 26 + verdict)
-        results.append(
-            {
-                "query": label,
-                "ours_rps": ours.requests_per_s,
-                "ours_p50": ours.p50_ms,
-                "ours_p99": ours.p99_ms,
-                "bytes": ours_bytes,
-                "base_rps": base.requests_per_s,
-                "base_p50": base.p50_ms,
-                "base_p99": base.p99_ms,
-                "ratio": ratio,
-                "verdict": verdict,
-                "non_2xx": ours.non_2xx + ours.errors,
-            }
-        )
-    for label, ours_template, base_template in VARIED:
-        ours = wrk(site.url + "/", seconds=seconds, script=varied_script(ours_template))
-        base = wrk(baseline.url + "/", seconds=seconds, script=varied_script(base_template))
-        ratio = ours.requests_per_s / base.requests_per_s if base.requests_per_s else 0
-        print(
-            row(
-                label,
-                f"{ours.requests_per_s:.0f}",
-                f"{ours.p50_ms:.1f}",
-                f"{ours.p99_ms:.1f}",
-                "-",
-                f"{base.requests_per_s:.0f}",
-                f"{base.p50_ms:.1f}",
-                f"{base.p99_ms:.1f}",
-                f"{ratio:.2f}x",
-            )
-        )
-        if ours.non_2xx or ours.errors:
-            print(" " * 26 + f"non-2xx {ours.non_2xx}, socket errors {ours.errors}")
-        results.append(
-            {
-                "query": label,
-                "ours_rps": ours.requests_per_s,
-                "ours_p50": ours.p50_ms,
-                "ours_p99": ours.p99_ms,
-                "base_rps": base.requests_per_s,
-                "base_p50": base.p50_ms,
-                "base_p99": base.p99_ms,
-                "ratio": ratio,
-                "non_2xx": ours.non_2xx + ours.errors,
-            }
-        )
-    tile = QUERIES[4][1]
-    repeated = wrk(site.url + tile, seconds=seconds)
-    print(
-        f"Repeated tile {tile}: {repeated.requests_per_s:.0f} req/s (target >= 500): "
-        + ("OK" if repeated.requests_per_s >= 500 else "MISSED")
-    )
-    return results
+    for query in QUERIES:
+        measures, sizes = {}, {}
+        for side, server in servers.items():
+            path = same_url(query, side)
+            if path is None:
+                continue
+            status, _, body, _ = fetch(server.url + path, timeout=30)
+            sizes[side] = answer_size(body) if status == 200 else f"HTTP {status}"
+            # The peers keep no answers: for a movable query their moved row is their figure.
+            hows = ["same"] if side in ("ours", "baseline") or query["kind"] == "fixed" else []
+            if moved_template(query, side):
+                hows.append("moved")
+            for how in hows:
+                if how == "same":
+                    url, script = server.url + path, None
+                else:
+                    url, script = server.url + "/", varied_script(moved_template(query, side))
+                wrk(url, seconds=3, script=script)  # warm-up
+                measures[(side, how)] = result = wrk(url, seconds=seconds, script=script)
+                results.append(
+                    {
+                        "query": query["label"],
+                        "side": side,
+                        "how": how,
+                        "rps": None if result.failure else result.requests_per_s,
+                        "p50_ms": None if result.failure else result.p50_ms,
+                        "p99_ms": None if result.failure else result.p99_ms,
+                        "failure": result.failure,
+                        "answer": sizes[side],
+                    }
+                )
+        rows = query_rows(query, measures, sizes)
+        print("\n".join(rows), flush=True)
+        table += rows
+    return table, results
 
 
 def load_mix(site: Gunicorn, seconds: int):
     print(f"\n## Load: {seconds} s at 64 connections on a mix of Q1-Q5 and page views")
     samples = [site.worker_rss_mb()]
-    script = mix_script([q[1] for q in QUERIES] + PAGES)
+    script = mix_script(OURS + PAGES)
     pids = site.worker_pids()
     load = subprocess.Popen(
         wrk_command(site.url + "/", seconds=seconds, connections=64, script=script),
@@ -242,7 +294,7 @@ def load_mix(site: Gunicorn, seconds: int):
 def db_fault(site: Gunicorn):
     print("\n## PostGIS stopped in the middle of a load")
     env = bench_env()
-    script = mix_script([QUERIES[0][1], QUERIES[2][1], "/lieux/?commune=Digne-les-Bains"])
+    script = mix_script([OURS[0], OURS[2], "/lieux/?commune=Digne-les-Bains"])
     load = subprocess.Popen(
         wrk_command(site.url + "/", seconds=20, connections=16, script=script),
         stdout=subprocess.PIPE,
@@ -255,9 +307,9 @@ def db_fault(site: Gunicorn):
     )
     try:
         for path in (
-            QUERIES[0][1],
-            QUERIES[3][1] + "&page=2",  # not in any cache
-            QUERIES[2][1],
+            OURS[0],
+            OURS[3] + "&page=2",  # not in any cache
+            OURS[2],
             "/",
             "/couverture/04/",
             "/healthz",
@@ -280,7 +332,7 @@ def db_fault(site: Gunicorn):
         )
     started = time.perf_counter()
     while True:
-        status, *_ = fetch(site.url + QUERIES[0][1])
+        status, *_ = fetch(site.url + OURS[0])
         if status == 200 or time.perf_counter() - started > 30:
             break
         time.sleep(0.1)
@@ -305,7 +357,7 @@ def import_during_load(site: Gunicorn):
     env = bench_env()
     path = SHARED / "lieux" / "lieux-mediation-numerique-paca-hub-du-sud-2024-09.json"
     load = subprocess.Popen(
-        wrk_command(site.url + QUERIES[0][1], seconds=20),
+        wrk_command(site.url + OURS[0], seconds=20),
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -351,7 +403,7 @@ def import_during_load(site: Gunicorn):
 def caching(site: Gunicorn):
     print("\n## Caching")
     env = bench_env()
-    for label, path in (("Q1", QUERIES[0][1]), ("tile z8", QUERIES[4][1])):
+    for label, path in (("Q1", OURS[0]), ("tile z8", OURS[4])):
         status, headers, _, _ = fetch(site.url + path)
         etag = headers.get("ETag")
         status2, *_ = fetch(site.url + path, {"If-None-Match": etag} if etag else {})
@@ -359,7 +411,7 @@ def caching(site: Gunicorn):
             f"  {label}: ETag {etag}, Last-Modified {headers.get('Last-Modified')}, "
             f"revalidation -> {status2}"
         )
-    status, headers, _, _ = fetch(site.url + QUERIES[0][1])
+    status, headers, _, _ = fetch(site.url + OURS[0])
     before = headers.get("ETag")
     subprocess.run(
         [
@@ -375,8 +427,19 @@ def caching(site: Gunicorn):
         env=env,
         check=True,
     )
-    status, headers, _, _ = fetch(site.url + QUERIES[0][1], {"If-None-Match": before or ""})
+    status, headers, _, _ = fetch(site.url + OURS[0], {"If-None-Match": before or ""})
     print(f"  after a write to a place: {status} (ETag {before} -> {headers.get('ETag')})")
+
+
+def profile(paths: list[str], n: int) -> None:
+    """bench/profiling.py's summary of uncached requests, in this process (Django test Client)."""
+    from _national import setup_django
+
+    setup_django()
+    from profiling import profile_paths
+
+    print("\n## Profile of uncached requests (bench/profiling.py profile_paths)", flush=True)
+    print(profile_paths(paths, n), flush=True)
 
 
 def main() -> int:
@@ -388,6 +451,14 @@ def main() -> int:
         "--faults-only", action="store_true", help="only stop PostGIS under load (no speed runs)"
     )
     parser.add_argument("--ports", help="range of ports for the servers, e.g. 8370-8389")
+    parser.add_argument(
+        "--peers", action="store_true", help="also tipg and pygeoapi (bench-only virtualenvs)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="profile uncached Q1, Q2, Q4 (bench/profiling.py)"
+    )
+    parser.add_argument("--profile-requests", type=int, default=50)
+    parser.add_argument("--speed-only", action="store_true", help="no load mix, cache, faults")
     args = parser.parse_args()
     if args.ports:
         os.environ["MAILLAGE_BENCH_PORTS"] = args.ports
@@ -396,19 +467,60 @@ def main() -> int:
     manage("collectstatic", "--noinput")
     env = bench_env()
     env["DJANGO_SETTINGS_MODULE"] = "geo_directory.settings.local"
-    with (
-        Gunicorn("geo_directory.wsgi", None, env, ROOT) as site,
-        Gunicorn("_raw_baseline:application", None, env, ROOT / "bench") as base,
-    ):
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    with ExitStack() as stack:
+        site = stack.enter_context(Gunicorn("geo_directory.wsgi", None, env, ROOT))
         if args.faults_only:
             db_fault(site)
             return 0
-        results = speed(site, base, seconds)
-        load_mix(site, 15 if args.quick else 60)
-        caching(site)
-        import_during_load(site)
-        if not args.no_faults:
-            db_fault(site)
+        servers = {
+            "ours": site,
+            "baseline": stack.enter_context(
+                Gunicorn("_raw_baseline:application", None, env, ROOT / "bench")
+            ),
+        }
+        if args.peers:
+            import _peers
+
+            servers["tipg"] = stack.enter_context(_peers.tipg())
+            servers["pygeoapi"] = stack.enter_context(_peers.pygeoapi())
+        load_before = os.getloadavg()
+        table, results = speed(servers, seconds)
+        load_after = os.getloadavg()
+        for name in PEERS:  # stopped now: their workers would take CPU from what follows
+            if name in servers:
+                servers[name].__exit__()
+        tile_rps = next(
+            (
+                r["rps"]
+                for r in results
+                if r["query"] == QUERIES[4]["label"] and r["side"] == "ours"
+            ),
+            None,
+        )
+        table.append(
+            f"Repeated tile {OURS[4]}: "
+            + (
+                f"{tile_rps:.0f} req/s (target >= 500): " + ("OK" if tile_rps >= 500 else "MISSED")
+                if tile_rps
+                else "FAILED"
+            )
+        )
+        if args.profile:
+            profile([OURS[0], OURS[1], OURS[3]], args.profile_requests)
+        if not args.speed_only:
+            load_mix(site, 15 if args.quick else 60)
+            caching(site)
+            import_during_load(site)
+            if not args.no_faults:
+                db_fault(site)
+    print(
+        f"\n## Speed table ({started}, 2 workers each side, load average during the runs"
+        f" {load_before[0]:.2f} -> {load_after[0]:.2f})"
+    )
+    print("\n".join(table))
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    print(f"`uptime` at the end: {uptime}")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "http.json").write_text(json.dumps(results, indent=2))
