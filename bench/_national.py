@@ -8,8 +8,9 @@ for each stage of its build, and a stage is redone only when its stamp changes:
 - ``schema``: the migration files of every app -> ``migrate`` in place;
 - ``data``: the shared input files (their bytes), the import code's version (the last commit
   of the territories and places importers and their commands) and ``_load`` -> the database
-  is built again, aside (``maillage_bench_building``), then swapped in once no other session
-  is connected to the old one (a failed build leaves the old one as it was);
+  is built again, aside (``maillage_bench_building``), then swapped in (a failed build leaves
+  the old one as it was); while another session is connected to it, the same imports run in
+  place instead (they are idempotent, one transaction per file);
 - ``coverage``: the coverage computation code's last commit -> ``compute_coverage`` in place.
 
 A script that needs a database of its own (``MAILLAGE_BENCH_DB``, e.g. bench/coverage.py's
@@ -316,14 +317,17 @@ def _update_base(wanted: dict[str, str]) -> dict[str, str]:
         )
         print(f"National bench database {BASE_DB}: building ({reason})…", flush=True)
         target = BASE_DB
-        if _exists(BASE_DB):
-            # Built aside, then swapped in: a failed build never leaves the base empty.
-            target = f"{BASE_DB}_building"
+        others = _others_connected(BASE_DB) if _exists(BASE_DB) else 0
+        if others:
+            # Another bench is reading it: the imports run in place (idempotent, each file in
+            # one transaction) rather than making it wait for a swap.
+            print(f"  {others} session(s) on {BASE_DB}: the imports run in place", flush=True)
+        else:
+            if _exists(BASE_DB):
+                # Built aside, then swapped in: a failed build never leaves the base empty.
+                target = f"{BASE_DB}_building"
             with _connect("postgres") as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{target}"')
-                conn.execute(f'CREATE DATABASE "{target}"')
-        else:
-            with _connect("postgres") as conn:
                 conn.execute(f'CREATE DATABASE "{target}"')
         try:
             manage("migrate", "--noinput", name=target)
