@@ -54,9 +54,23 @@ class ActorSerializer(serializers.ModelSerializer):
 
 
 class ActorPagination(PageNumberPagination):
+    """A page that is no page (``page=0``, ``page=abc``, beyond the last) is a 400 naming
+    ``page``, as every other refused parameter, not DRF's 404 (the list exists)."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound:
+            raw = request.query_params.get(self.page_query_param, "")[:20]
+            last = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
+            raise _parameter_error(
+                self.page_query_param,
+                f"Page inexistante : « {raw} » ; un numéro de page de 1 à {last} est attendu.",
+            ) from None
 
 
 def _parameter_error(name: str, reason: str):

@@ -7,6 +7,8 @@ type for content negotiation and render only error bodies.
 
 import json
 
+from django.http import Http404
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer
 from rest_framework.views import APIView
 
@@ -36,6 +38,18 @@ class GeoJSONAPIView(APIView):
     renderer_classes = [GeoJSONRenderer, JSONAliasRenderer]
     authentication_classes = ()
     permission_classes = ()
+
+    def perform_content_negotiation(self, request, force=False):
+        """An unknown ``?format=`` is a 400 naming it (DRF answers 404, as if the resource did
+        not exist)."""
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            asked = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE, "")[:20]
+            known = ", ".join(sorted({r.format for r in self.get_renderers()}))
+            raise ValidationError(
+                {"format": [f"Format inconnu : « {asked} » ; formats servis : {known}."]}
+            ) from None
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

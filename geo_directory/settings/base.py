@@ -247,6 +247,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The "type" of our FeatureCollections (geo_directory/api_schema.py) is drf-gis's enum.
     "ENUM_NAME_OVERRIDES": {"GisFeatureCollectionEnum": ["FeatureCollection"]},
+    # Refusals answered before any view (middleware 400, admission/database 503) on every
+    # operation: geo_directory/api_schema.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "geo_directory.api_schema.document_refusals",
+    ],
 }
 
 
