@@ -5,7 +5,9 @@
 request, the database its reads go to (``geo_directory.db_router.ReplicaRouter`` asks
 ``read_alias()``); every write goes to the primary (``default``). The primary is read by:
 
-- every request that is not a GET or HEAD, the admin, ``/healthz`` (it probes each database);
+- every request that is not a GET or HEAD, the admin, ``/healthz`` (it probes each database),
+  every request of a signed-in person (a session cookie) and the personal pages (``/mon-*``:
+  a confirmation link followed from an e-mail writes), the login and password pages;
 - every request of a browser that wrote in the last ``READ_YOUR_WRITES_S`` seconds
   (read-your-writes): any request that wrote (an unsafe method, or a write through the ORM
   during a GET) gets a short signed cookie, ``maillage_ecrit``, valid that long; a forged or
@@ -136,6 +138,9 @@ def probe(alias: str) -> Health:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(PRIMARY_LSN_SQL)
             (primary_lsn,) = cursor.fetchone()
+    except DatabaseError:
+        primary_lsn = None  # the primary down: the replica is judged by itself
+    try:
         with connections[alias].cursor() as cursor:
             cursor.execute(REPLICA_SQL, [primary_lsn])
             in_recovery, caught_up, applied_all, receipt_age, age = cursor.fetchone()
@@ -258,10 +263,16 @@ def wrote_recently(request) -> bool:
     return True
 
 
+PRIMARY_PATHS = ("/healthz", "/mon-", "/connexion", "/deconnexion", "/mot-de-passe")
+
+
 def reads_primary(request) -> bool:
+    """Only public reads go to a replica: not a signed-in person (their team, their pages, a
+    confirmation link they follow), not the admin."""
     return (
         request.method not in SAFE_METHODS
-        or request.path.startswith(("/" + settings.ADMIN_PATH, "/healthz"))
+        or request.path.startswith(("/" + settings.ADMIN_PATH, *PRIMARY_PATHS))
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
         or wrote_recently(request)
     )
 

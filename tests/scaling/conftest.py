@@ -109,10 +109,12 @@ class Replica:
     def caught_up(self, lsn: str) -> bool:
         return self.sql("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", lsn)[0][0]
 
-    def prepare(self) -> None:
-        """Start the kept copy and let it catch up, or make a new one."""
+    def choose_port(self) -> None:
         self.port = free_port()
         (DATA / "replica-port").write_text(f"{self.port}\n")
+
+    def prepare(self) -> None:
+        """Start the kept copy and let it catch up, or make a new one."""
         self.stop()
         self.drop_slot()
         self.primary_sql("SELECT pg_create_physical_replication_slot(%s, true)", self.slot)
@@ -184,10 +186,12 @@ class Replica:
         )
         wait_for(lambda: self.sql("SELECT pg_is_in_recovery()")[0][0], 30, "the replica")
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "fast") -> None:
+        """``fast`` writes a restart point (a start replays only what came since); at the end,
+        ``immediate`` (the next run may well copy the cluster again)."""
         if (self.folder / "postmaster.pid").exists():
             subprocess.run(
-                AS_POSTGRES + [pg_bin("pg_ctl"), "-D", str(self.folder), "-m", "fast", "stop"],
+                AS_POSTGRES + [pg_bin("pg_ctl"), "-D", str(self.folder), "-m", mode, "stop"],
                 capture_output=True,
             )
 
@@ -256,9 +260,13 @@ class Instance:
     def get(self, path: str, session: requests.Session | None = None) -> requests.Response:
         return (session or requests).get(self.url + path, timeout=15)
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.terminate()
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
@@ -294,8 +302,7 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("scaling")
     started = time.monotonic()
     replica = Replica(int(params["PORT"]), DATA / f"replica-{dbname}")
-    replica.prepare()
-    print(f"\nreplica ready in {time.monotonic() - started:.1f} s")
+    replica.choose_port()
     redis = Redis()
     redis.start()
     ports = [free_port([p]) for p in GUNICORN_PORTS[:2]]
@@ -319,16 +326,20 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
         env.pop("DATABASE_URL", None)
         # A: two workers (a browser's next request may reach the other one); B: one is enough.
         instances.append(Instance(name, port, env, workers=2 if name == "a" else 1))
-    for instance in instances:
+    for instance in instances:  # they start while the replica is copied (they read the primary)
         instance.start(folder)
     try:
+        replica.prepare()
+        print(f"\nreplica ready in {time.monotonic() - started:.1f} s")
         for instance in instances:
             instance.ready()
         print(f"\nscaling servers ready in {time.monotonic() - started:.1f} s")
         yield Servers(replica, redis, *instances, dbname)
     finally:
         for instance in instances:
+            instance.terminate()
+        for instance in instances:
             instance.stop()
         redis.stop()
-        replica.stop()
+        replica.stop("immediate")
         replica.drop_slot()
