@@ -68,7 +68,12 @@ class WrkResult:
         """req/s, p50, p99 as printed, or FAILED (never a figure for a failed side)."""
         if self.failure:
             return ["FAILED", "-", "-"]
-        return [f"{self.requests_per_s:.0f}", f"{self.p50_ms:.1f}", f"{self.p99_ms:.1f}"]
+        rps = self.requests_per_s
+        return [
+            f"{rps:.0f}" if rps >= 10 else f"{rps:.1f}",
+            f"{self.p50_ms:.1f}",
+            f"{self.p99_ms:.1f}",
+        ]
 
 
 def ratio(ours: WrkResult | None, other: WrkResult | None) -> float | None:

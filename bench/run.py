@@ -2,6 +2,8 @@
 
 Each script measures its own baseline in the same run and prints figures and ratios; none of
 them is a test. They need the larger shared data (MAILLAGE_SHARED_DATA, default ../shared/data).
+The national bench database is built once (bench/_national.py) and reused while its inputs are
+unchanged.
 """
 
 import subprocess
@@ -11,6 +13,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = ["import_places.py", "nearby.py", "coverage.py", "tiles.py", "serving.py", "abuse.py"]
+# Arguments of one script in `make bench` (before those given to run.py): serving.py measures
+# the peers and prints the profile of uncached requests in the same run.
+ARGS = {"serving.py": ["--peers", "--profile"]}
 
 
 def main() -> int:
@@ -24,7 +29,10 @@ def main() -> int:
     for script in scripts:
         print(f"\n=== {script.name} " + "=" * (60 - len(script.name)), flush=True)
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, str(script), *sys.argv[1:]], cwd=HERE.parent)
+        result = subprocess.run(
+            [sys.executable, str(script), *ARGS.get(script.name, []), *sys.argv[1:]],
+            cwd=HERE.parent,
+        )
         print(f"--- {script.name}: exit {result.returncode}, {time.perf_counter() - started:.1f} s")
         failures += result.returncode != 0
     return 1 if failures else 0
