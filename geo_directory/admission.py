@@ -1,12 +1,22 @@
-"""Costly requests, one at a time: no client can hold every worker (issue 12, "no takeover").
+"""Costly requests, a fair share each: no client can hold every worker (issue 12, "no takeover").
 
 With gunicorn's sync workers, a request holds a worker for as long as it takes: four clients
 sending the costliest request in a loop would hold both workers, and any other visitor would
-wait behind them. So at most ``settings.COSTLY_CONCURRENCY`` (``MAILLAGE_COSTLY_CONCURRENCY``,
-default 1; 0 turns this off) requests of a *costly kind* run at once, across the workers;
-another one is answered at once with a 503 and ``Retry-After`` (JSON on the machine paths, the
-OGC exception under ``/ogc/``, a French page elsewhere), which costs a few milliseconds, and the
-other workers stay free for everything else (``bench/abuse.py`` measures it).
+wait behind them. So requests of a *costly kind* run under two limits, across the workers:
+
+- each client has ``settings.COSTLY_PER_CLIENT`` (``MAILLAGE_COSTLY_PER_CLIENT``, default 1)
+  of them at once: a client flooding the site gets a quick 503 for the ones beyond its share,
+  whoever else is served;
+- all clients together have ``settings.COSTLY_CONCURRENCY`` (``MAILLAGE_COSTLY_CONCURRENCY``,
+  default 2, the workers of ``make demo``; 0 turns all this off): two coordinators opening an
+  uncached costly page at the same instant are both served, and on a site with more workers
+  the rest stay free for everything else.
+
+A client is the signed-in user of a valid session cookie, else the address
+(``geo_directory.auth.client_ip``, as login throttling counts it): a made-up cookie is no new
+client. A refusal is a 503 with ``Retry-After`` (JSON on the machine paths, the OGC exception
+under ``/ogc/``, a French page elsewhere), which costs a few milliseconds, and the other
+workers stay free for everything else (``bench/abuse.py`` measures it).
 
 A request's kind is its route, its ``format`` and the names of its query parameters, never
 their values (which a client chooses freely): a search by text and a search around a point are
@@ -16,31 +26,41 @@ costly when the answers of that kind this worker served lately took ``settings.C
 after a few answers); a kind not seen in the last minute (parameter names made up, say) is
 judged by its route's answers, and a route not seen either is not costly. Only GET and HEAD
 are held back: a write is never refused. The slots are ``flock`` locks on files beside the disk
-cache (one set per database), shared by the workers and released by the kernel when a worker
-dies; a slot that cannot be created lets the request through.
+cache (one set per database; clients hashed into ``CLIENT_BUCKETS`` files, so the folder stays
+bounded), shared by the workers and released by the kernel when a worker dies; a slot that
+cannot be created lets the request through.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import threading
 import time
 from collections import OrderedDict
+from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.contrib.auth import SESSION_KEY
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
 from geo_directory import api_errors
+from geo_directory.auth import client_ip
 
 BUSY = (
-    "Le service prépare déjà une réponse coûteuse : réessayez dans quelques secondes "
+    "Le service prépare déjà des réponses coûteuses : réessayez dans quelques secondes "
     "(la plupart des réponses sont déjà prêtes et restent servies)."
 )
+YOURS = (
+    "Une réponse coûteuse que vous avez demandée est encore en préparation : attendez-la, "
+    "puis réessayez dans quelques secondes (une à la fois par visiteur)."
+)
+CLIENT_BUCKETS = 4096
 SMOOTHING = 0.3  # weight of the newest answer in a kind's moving average
 FORGET_SECONDS = 60  # a kind not answered for this long is unknown again (refusals teach nothing)
 MAX_KINDS = 1024
@@ -94,17 +114,18 @@ def slot_folder() -> Path:
     return Path(settings.CACHES["responses"]["LOCATION"]) / "admission" / name
 
 
-def acquire() -> int | None:
-    """The descriptor of a free slot, locked; None when every slot is taken. A slot that
-    cannot be created counts as free (-1): this guard never breaks a request."""
+def _lock_one(names: list[str]) -> int | None:
+    """The descriptor of the first free slot of ``names``, locked; None when every one is
+    taken. A slot that cannot be created counts as free (-1): this guard never breaks a
+    request."""
     try:
         folder = slot_folder()
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return -1
-    for index in range(settings.COSTLY_CONCURRENCY):
+    for name in names:
         try:
-            fd = os.open(folder / f"slot-{index}", os.O_CREAT | os.O_RDWR, 0o600)
+            fd = os.open(folder / name, os.O_CREAT | os.O_RDWR, 0o600)
         except OSError:
             return -1
         try:
@@ -118,19 +139,46 @@ def acquire() -> int | None:
     return None
 
 
-def release(fd: int | None) -> None:
-    if fd is not None and fd >= 0:
-        os.close(fd)  # closing the descriptor releases its lock
+def acquire() -> int | None:
+    """One of the ``COSTLY_CONCURRENCY`` slots shared by all clients (see ``_lock_one``)."""
+    return _lock_one([f"slot-{index}" for index in range(settings.COSTLY_CONCURRENCY)])
 
 
-def busy(request) -> HttpResponse:
+def acquire_for(client: str) -> int | None:
+    """One of ``client``'s ``COSTLY_PER_CLIENT`` slots (see ``_lock_one``)."""
+    bucket = int(hashlib.sha256(client.encode()).hexdigest()[:8], 16) % CLIENT_BUCKETS
+    return _lock_one([f"client-{bucket}-{i}" for i in range(settings.COSTLY_PER_CLIENT)])
+
+
+def client_of(request) -> str:
+    """``user:<id>`` for the user of a valid session cookie, else ``ip:<address>``. Reads the
+    session (one primary-key query) only for a request of a costly kind."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if key:
+        try:
+            store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key[:64])
+            user_id = store.get(SESSION_KEY)
+        except DatabaseError:  # the database's own middleware answers, after this one
+            user_id = None
+        if user_id is not None:
+            return f"user:{user_id}"
+    return f"ip:{client_ip(request)}"
+
+
+def release(*fds: int | None) -> None:
+    for fd in fds:
+        if fd is not None and fd >= 0:
+            os.close(fd)  # closing the descriptor releases its lock
+
+
+def busy(request, message: str = BUSY) -> HttpResponse:
     path = request.path
     if path.startswith(api_errors.OGC_PREFIX):
-        response = api_errors._json({"code": "ServiceUnavailable", "description": BUSY}, 503)
+        response = api_errors._json({"code": "ServiceUnavailable", "description": message}, 503)
     elif path.startswith(api_errors.MACHINE_PREFIXES):
-        response = api_errors._json({"error": "busy", "detail": BUSY}, 503)
+        response = api_errors._json({"error": "busy", "detail": message}, 503)
     else:
-        response = HttpResponse(render_to_string("503.html", {"message": BUSY}), status=503)
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
         response["Cache-Control"] = "no-store"
     response["Retry-After"] = "2"
     response._has_been_logged = True  # expected under load: not an error for Django's log
@@ -154,8 +202,9 @@ def kind_of(request) -> tuple | None:
 
 
 class CostlyRequestsMiddleware:
-    """Learns each kind's cost from the answers it serves; holds a costly kind to the slots.
-    Placed early: a refusal costs a URL resolution and no other middleware."""
+    """Learns each kind's cost from the answers it serves; holds a costly kind to its client's
+    share and to the shared slots. Placed early: a refusal costs a URL resolution (and, for a
+    costly kind, a session read) and no other middleware."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -166,31 +215,36 @@ class CostlyRequestsMiddleware:
         kind = kind_of(request)
         if kind is None:
             return self.get_response(request)
-        slot = None
-        if COSTS.costly(kind):
-            slot = acquire()
-            if slot is None:
-                return busy(request)  # not observed: a refusal says nothing of the cost
+        slots = ()
+        if COSTS.costly(kind):  # refusals are not observed: they say nothing of the cost
+            own = acquire_for(client_of(request))
+            if own is None:
+                return busy(request, YOURS)
+            shared = acquire()
+            if shared is None:
+                release(own)
+                return busy(request)
+            slots = (own, shared)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
         except BaseException:
-            release(slot)
+            release(*slots)
             raise
         if response.streaming and getattr(response, "file_to_stream", None) is None:
             # a generated stream (CSV): the work happens while the answer is sent
             response.streaming_content = self._measured(
-                response.streaming_content, kind, slot, started
+                response.streaming_content, kind, slots, started
             )
             return response
         COSTS.observe(kind, time.perf_counter() - started)
-        release(slot)
+        release(*slots)
         return response
 
     @staticmethod
-    def _measured(chunks, kind, slot, started):
+    def _measured(chunks, kind, slots, started):
         try:
             yield from chunks
         finally:
             COSTS.observe(kind, time.perf_counter() - started)
-            release(slot)
+            release(*slots)

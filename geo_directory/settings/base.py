@@ -278,9 +278,11 @@ def env_megabytes(name: str, default: float) -> int:
 
 CACHE_MEMORY_BYTES = env_megabytes("MAILLAGE_CACHE_MEMORY_MB", 64)
 CACHE_ENTRY_MAX_BYTES = min(env_megabytes("MAILLAGE_CACHE_ENTRY_MB", 4), CACHE_MEMORY_BYTES // 4)
-# Requests whose kind took COSTLY_MS or more lately run COSTLY_CONCURRENCY at a time across the
-# workers, the others answered 503 at once (geo_directory/admission.py; 0 turns it off).
-COSTLY_CONCURRENCY = int(os.environ.get("MAILLAGE_COSTLY_CONCURRENCY", "1"))
+# Requests whose kind took COSTLY_MS or more lately run COSTLY_PER_CLIENT at a time per client
+# and COSTLY_CONCURRENCY at a time in all, across the workers; the others are answered 503 at
+# once (geo_directory/admission.py; COSTLY_CONCURRENCY 0 turns it off).
+COSTLY_CONCURRENCY = int(os.environ.get("MAILLAGE_COSTLY_CONCURRENCY", "2"))
+COSTLY_PER_CLIENT = max(1, int(os.environ.get("MAILLAGE_COSTLY_PER_CLIENT", "1")))
 COSTLY_MS = 150
 # The installed code's release, in every cache key (geo_directory/cache.py): a deploy never
 # serves pages rendered by the previous code. Empty: a hash of the code, computed at start.
