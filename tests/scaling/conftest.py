@@ -305,7 +305,8 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
     replica.choose_port()
     redis = Redis()
     redis.start()
-    ports = [free_port([p]) for p in GUNICORN_PORTS[:2]]
+    first = free_port(GUNICORN_PORTS)
+    ports = [first, free_port([p for p in GUNICORN_PORTS if p > first])]
     instances = []
     for name, port in zip(("a", "b"), ports, strict=True):
         env = {
