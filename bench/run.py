@@ -12,7 +12,15 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["import_places.py", "nearby.py", "coverage.py", "tiles.py", "serving.py", "abuse.py"]
+ORDER = [
+    "import_places.py",
+    "nearby.py",
+    "coverage.py",
+    "tiles.py",
+    "serving.py",
+    "abuse.py",
+    "pages.py",
+]
 # Arguments of one script in `make bench` (before those given to run.py): serving.py measures
 # the peers and prints the profile of uncached requests in the same run.
 ARGS = {"serving.py": ["--peers", "--profile"]}

@@ -150,13 +150,102 @@ class SitesLayer(Layer):
             )
 
 
-class FragilityLayer(Layer):
-    """The IFN layer: the communes of ``source`` (a GeoJson layer) restyled by their IFN class,
-    built in the browser from the features already loaded (the polygons are sent once)."""
+class CommunesLayer(Layer):
+    """The communes shaded by their class (``properties.c``), with their popup table.
+
+    The polygons are not in the page: the browser fetches them from ``url`` (the shapes of the
+    département's communes, one answer per data version for every threshold, basis and view,
+    revalidated by its ETag) and joins each one, by its INSEE code, to its row of ``rows``
+    (``columns`` in order), the figures of this threshold. Inlined, they were most of the
+    page (760 KB for the Pas-de-Calais) and of its time, rebuilt for every threshold. Layers in
+    ``companions`` (the IFN layer) get the same features. The map's element says
+    ``data-communes="loaded"`` (or ``"failed"``, with a message under the map)."""
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.source.get_name() }}.toGeoJSON(), {
+        var {{ this.get_name() }} = L.geoJson(null, {
+          style: function (feature) {
+            var c = feature.properties.c || "ifn-none";
+            return {className: "cov-commune " + c, weight: 0.5,
+                    fillOpacity: c === "cov-uncovered" ? 0.8 : 0.65};
+          }
+        });
+        {% if this.fields %}
+        {{ this.get_name() }}.bindPopup(function (layer) {
+          var fields = {{ this.fields|tojson }}, aliases = {{ this.aliases|tojson }};
+          var values = layer.feature.properties, table = document.createElement("table");
+          fields.forEach(function (field, i) {
+            var row = table.insertRow(), th = document.createElement("th");
+            th.textContent = aliases[i];
+            row.appendChild(th);
+            row.insertCell().textContent = values[field] == null ? "" : values[field];
+          });
+          var box = L.DomUtil.create("div");
+          box.appendChild(table);
+          return box;
+        }, {className: "foliumpopup"});
+        {% endif %}
+        (function () {
+          var columns = {{ this.columns|tojson }}, rows = {{ this.rows|tojson }};
+          var box = document.getElementById({{ this._parent.get_name()|tojson }});
+          function draw(collection) {
+            // the companions' variables are assigned after this script: read them now
+            var layers = [{{ this.get_name() }}{% for layer in this.companions %},
+              {{ layer.get_name() }}{% endfor %}];
+            collection.features.forEach(function (feature) {
+              var values = rows[feature.id] || [];
+              feature.properties = {};
+              columns.forEach(function (name, i) { feature.properties[name] = values[i]; });
+            });
+            layers.forEach(function (layer) {
+              layer.addData(collection);
+              if (layer._map) {  // under the outline and the circles, in the codes' order
+                var shapes = layer.getLayers();
+                for (var k = shapes.length - 1; k >= 0; k--) { shapes[k].bringToBack(); }
+              }
+            });
+            box.dataset.communes = "loaded";
+          }
+          function load(attempt) {
+            fetch({{ this.url|tojson }}, {credentials: "same-origin",
+                                          headers: {Accept: "application/geo+json"}})
+              .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+              .then(draw)
+              .catch(function (error) {
+                if (window.console) { console.error("contours des communes :", error); }
+                if (attempt < 2) {
+                  setTimeout(function () { load(attempt + 1); }, 1500 * (attempt + 1));
+                  return;
+                }
+                box.dataset.communes = "failed";
+                var note = document.createElement("p");
+                note.className = "map-error";
+                note.setAttribute("role", "status");
+                note.textContent = "Les contours des communes n'ont pas pu être chargés : " +
+                  "rechargez la page.";
+                box.insertAdjacentElement("afterend", note);
+              });
+          }
+          {% if this.rows %}load(0);{% else %}box.dataset.communes = "loaded";{% endif %}
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, url: str, columns, rows, fields, aliases, name: str):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "CommunesLayer"
+        self.url, self.columns, self.rows = url, list(columns), rows
+        self.fields, self.aliases = list(fields), list(aliases)
+        self.companions = []
+
+
+class FragilityLayer(Layer):
+    """The IFN layer: the communes restyled by their IFN class, filled with the features the
+    communes layer fetched (``CommunesLayer.companions``: the polygons are sent once)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson(null, {
           style: function (feature) {
             return {className: "cov-commune " + (feature.properties.i || "ifn-none"),
                     weight: 0.5, fillOpacity: 0.8};
@@ -173,10 +262,10 @@ class FragilityLayer(Layer):
         {% endmacro %}"""
     )
 
-    def __init__(self, source, name: str = "Indice de fragilité numérique (IFN)"):
+    def __init__(self, source: CommunesLayer, name: str = "Indice de fragilité numérique (IFN)"):
         super().__init__(name=name, overlay=True, control=True, show=False)
         self._name = "FragilityLayer"
-        self.source = source
+        source.companions.append(self)
 
 
 def ifn_class(value) -> int | None:
@@ -276,43 +365,50 @@ def _int(value) -> str:
     return f"{value or 0:,}".replace(",", "\u202f")
 
 
-def _communes_layer(view: DepartementCoverage, everyone: DepartementCoverage | None) -> dict:
-    shapes = CommuneShape.objects.filter(commune__departement_id=view.departement.code)
-    collection = json.loads(
-        feature_collection(
-            shapes.order_by("commune_id"),
-            geometry="geom",
-            id_field="commune_id",
-            precision=PRECISION,
-            properties={},
-        )
+COLUMNS = ["c", "i", "nom", "population", "distance", "plus_proche", "couverte", "ifn"]
+TEAM_COLUMNS = ["distance_tous", "plus_proche_tous", "couverte_tous"]
+
+
+def communes_shapes(code: str) -> str:
+    """The shapes of a département's communes, FeatureCollection text (id: the INSEE code, no
+    properties; the stored simplified shapes, written by PostGIS with ``PRECISION`` decimals)."""
+    shapes = CommuneShape.objects.filter(commune__departement_id=code).order_by("commune_id")
+    return feature_collection(
+        shapes, geometry="geom", id_field="commune_id", precision=PRECISION, properties={}
     )
-    rows = {row["code_insee"]: row for row in view.rows}
+
+
+def _commune_rows(view: DepartementCoverage, everyone: DepartementCoverage | None):
+    """(columns, {code INSEE: values}): what the map shows of each commune at this threshold
+    (its class ``c``, IFN class ``i`` and the popup's fields), joined in the browser to its
+    shape by the code."""
+    columns = COLUMNS + (TEAM_COLUMNS if everyone is not None else [])
     others = {row["code_insee"]: row for row in everyone.rows} if everyone else None
-    for feature in collection["features"]:
-        row = rows.get(feature["id"])
-        if row is None:
-            continue
+    rows = {}
+    for row in view.rows:
         ifn = ifn_class(row["ifn"])
-        properties = {
-            "nom": f"{row['nom']} ({row['code_insee']})",
-            "population": _int(row["population"]),
-            "distance": _km(row["distance_m"]),
-            "plus_proche": row["nearest_name"] or "aucun",
-            "couverte": "oui" if row["covered"] else "non",
-            "ifn": "—" if ifn is None else f"{row['ifn']:.1f} (classe {ifn}/7)".replace(".", ","),
-            "i": IFN_CLASSES[ifn - 1] if ifn else NO_IFN,
-        }
+        values = [
+            None,
+            IFN_CLASSES[ifn - 1] if ifn else NO_IFN,
+            f"{row['nom']} ({row['code_insee']})",
+            _int(row["population"]),
+            _km(row["distance_m"]),
+            row["nearest_name"] or "aucun",
+            "oui" if row["covered"] else "non",
+            "—" if ifn is None else f"{row['ifn']:.1f} (classe {ifn}/7)".replace(".", ","),
+        ]
         if others is None:
-            properties["c"] = distance_class(row, view.threshold_m)
+            values[0] = distance_class(row, view.threshold_m)
         else:
-            other = others.get(feature["id"], {})
-            properties["c"] = team_class(row, other)
-            properties["distance_tous"] = _km(other.get("distance_m"))
-            properties["plus_proche_tous"] = other.get("nearest_name") or "aucun"
-            properties["couverte_tous"] = "oui" if other.get("covered") else "non"
-        feature["properties"] = properties
-    return collection
+            other = others.get(row["code_insee"], {})
+            values[0] = team_class(row, other)
+            values += [
+                _km(other.get("distance_m")),
+                other.get("nearest_name") or "aucun",
+                "oui" if other.get("covered") else "non",
+            ]
+        rows[row["code_insee"]] = values
+    return columns, rows
 
 
 def _popup(view: DepartementCoverage, team: bool):
@@ -339,7 +435,7 @@ def _popup(view: DepartementCoverage, team: bool):
         ]
     fields.append("ifn")
     aliases.append("IFN")
-    return folium.GeoJsonPopup(fields=fields, aliases=aliases)
+    return fields, aliases
 
 
 def build(
@@ -347,11 +443,13 @@ def build(
     points,
     plan=None,
     *,
+    shapes_url: str,
     everyone: DepartementCoverage | None = None,
     other_points=(),
 ) -> folium.Map:
-    """``points``: (id, nom, lon, lat) of the mediation points to show. In the "mon équipe"
-    view, ``everyone`` is the coverage by all mediators and ``other_points`` their points."""
+    """``points``: (id, nom, lon, lat) of the mediation points to show; ``shapes_url``: where
+    the browser fetches the communes' shapes (``communes_shapes``). In the "mon équipe" view,
+    ``everyone`` is the coverage by all mediators and ``other_points`` their points."""
     departement = (
         type(view.departement)
         .objects.filter(pk=view.departement.pk)
@@ -362,23 +460,19 @@ def build(
     extent = departement[1].extent if departement[1] else None
     if extent:
         fmap.fit_bounds([[extent[1], extent[0]], [extent[3], extent[2]]])
-    communes = _communes_layer(view, everyone)
-    # folium checks a popup's fields against the features: none when no commune is loaded.
-    popup = _popup(view, everyone is not None) if communes["features"] else None
-    distance_layer = folium.GeoJson(
-        communes,
+    columns, rows = _commune_rows(view, everyone)
+    fields, aliases = _popup(view, everyone is not None)
+    distance_layer = CommunesLayer(
+        shapes_url,
+        columns,
+        rows,
+        fields,
+        aliases,
         name=(
             "Communes selon qui les couvre"
             if everyone is not None
             else "Distance au point de médiation le plus proche"
         ),
-        style_function=lambda f: {
-            "className": "cov-commune " + f["properties"].get("c", NO_IFN),
-            "weight": 0.5,
-            "fillOpacity": 0.8 if f["properties"].get("c") == UNCOVERED else 0.65,
-        },
-        popup=popup,
-        zoom_on_click=False,
     ).add_to(fmap)
     FragilityLayer(distance_layer).add_to(fmap)
     if departement[0]:

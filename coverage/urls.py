@@ -22,6 +22,7 @@ app_name = "coverage"
 urlpatterns = [
     path("couverture/", views.national, name="national"),
     path("couverture/<dep:code>/", views.departement_map, name="map"),
+    path("couverture/<dep:code>/communes.geojson", views.communes_geojson, name="communes-geojson"),
     path("couverture/<dep:code>/priorites.csv", views.priorities_csv, name="priorities-csv"),
     path(
         "couverture/<dep:code>/priorites.geojson",

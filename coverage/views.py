@@ -7,11 +7,13 @@ import json
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.http import urlencode
 
 from actors import permissions
 from actors.models import Actor
 from geo_directory import cache as response_cache
+from geo_directory import conditional
 from geo_directory.geojson import MEDIA_TYPE, ForcePolygonCCW, feature_collection
 from geo_directory.spreadsheet import SpreadsheetWriter
 from geo_directory.territories.models import Departement
@@ -81,10 +83,12 @@ def _departement_page(request, code: str):
         shown = {point[0] for point in points}
         all_points = maps.mediation_points_to_show(everyone, mediation_points(everyone.basis))
         other_points = [point for point in all_points if point[0] not in shown]
+    shapes_url = reverse("coverage:communes-geojson", args=[view.departement.code])
     fmap = maps.build(
         view,
         points,
         plan,
+        shapes_url=f"{shapes_url}?v={response_cache.version().number}",
         everyone=everyone if view.team else None,
         other_points=other_points,
     )
@@ -120,6 +124,23 @@ def _departement_page(request, code: str):
         "other_point_count": len(other_points),
     }
     return render(request, "coverage/departement.html", context, status=400 if errors else 200)
+
+
+def communes_geojson(request, code: str):
+    """The shapes of a département's communes that its map fetches (``maps.communes_shapes``):
+    one body per data version for every threshold, basis and view, in every worker's memory
+    and on the shared disk, revalidated by its ETag (a 304 costs two single-row reads)."""
+    departement = get_object_or_404(Departement, code=code.upper())
+    version = response_cache.version()
+    etag = conditional.etag_for("coverage-shapes", version.number, departement.code)
+
+    def build():
+        body, _ = response_cache.get_or_build(
+            "coverage-shapes", (version, departement.code), lambda: maps.communes_shapes(code)
+        )
+        return HttpResponse(body, content_type=MEDIA_TYPE)
+
+    return conditional.respond(request, etag, version.changed_at, build)
 
 
 def _only_others(mine, everyone) -> int:

@@ -134,10 +134,13 @@ class PlaceQuerySet(models.QuerySet):
         groups = current()
         if not groups.representative:
             return self
-        held = self.filter(pk__in=list(groups.representative)).order_by()
+        # the rows' ids, sifted here: an IN list of every grouped id (7,490 on national data)
+        # took seconds to compile and to run
+        grouped = groups.representative
+        held = [pk for pk in self.order_by().values_list("pk", flat=True) if pk in grouped]
         best: dict[int, int] = {}
         dropped = []
-        for pk in sorted(held.values_list("pk", flat=True), key=groups.rank):
+        for pk in sorted(held, key=groups.rank):
             representative = groups.representative[pk]
             if representative in best:
                 dropped.append(pk)
