@@ -231,6 +231,11 @@ class PlacesVersion(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     version = models.BigIntegerField(default=0)
     changed_at = models.DateTimeField(null=True)
+    # The same-place groups, stored when places are written (``same_place.refresh``) for the
+    # version they were built from: every worker reads them, none rebuilds them.
+    groups = models.JSONField(null=True, editable=False)
+    groups_version = models.BigIntegerField(null=True, editable=False)
+    groups_changed_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         verbose_name = "version des lieux"
