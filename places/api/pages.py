@@ -13,9 +13,10 @@ not match is compiled per request, as every other search is.
 
 from __future__ import annotations
 
+import psycopg
 from django.contrib.gis.geos import Point
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Count, F, Window
 
 from geo_directory import cache
@@ -24,6 +25,7 @@ from geo_directory.geojson import swap_numbers
 from ..filter_fields import Near
 from ..filters import PlaceFilter, PlaceFilterSet
 from ..layer import PLACES, PLACES_WRITER
+from ..models import Place
 
 NEARBY_EXTRAS = {"distance_m": "round(page.distance)"}
 # Unlikely values (no request sends 15 decimals) that stand for a request's numbers.
@@ -80,6 +82,12 @@ def _swaps(shape, values: dict) -> dict[float, float]:
 
 def statement(search: PlaceFilter) -> tuple[str, list]:
     """(SQL, params) of the page's statement: one row (matches or None, Features text)."""
+    sql, params, _template = _statement(search)
+    return sql, params
+
+
+def _statement(search: PlaceFilter) -> tuple[str, list, bool]:
+    """(SQL, params, whether the SQL is a shape's, the same for every request of it)."""
     values = search.values
     shape = tuple(sorted(values))
     compiled = None
@@ -93,16 +101,41 @@ def statement(search: PlaceFilter) -> tuple[str, list]:
                 compiled = template[0], swap_numbers(template[1], swaps), template[2]
     sql, page_params, rows_params = compiled or _compiled(values)
     size = search.page_size
-    return sql, [*page_params, size, (search.page - 1) * size, *rows_params]
+    return sql, [*page_params, size, (search.page - 1) * size, *rows_params], bool(compiled)
+
+
+class Prepared:
+    """A psycopg cursor binding its parameters on the server and executing every statement as
+    a prepared one (PostgreSQL plans a shape's statement once per connection, not per
+    request); Django's cursor wrapper goes around it (errors, execute wrappers, query log)."""
+
+    def __init__(self, raw_connection):
+        self.cursor = psycopg.Cursor(raw_connection)
+
+    def execute(self, sql, params=None):
+        return self.cursor.execute(sql, params, prepare=True)
+
+    def __getattr__(self, name):
+        return getattr(self.cursor, name)
+
+
+def prepared_cursor(alias: str):
+    """Django's cursor over a ``Prepared`` one, on the connection ``alias`` (health-checked)."""
+    db = connections[alias]
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    raw = Prepared(db.connection)
+    return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
 
 
 def page(search: PlaceFilter) -> tuple[int, str]:
     """(number of matches, the Features of the requested page joined by commas)."""
     try:
-        sql, params = statement(search)
+        sql, params, shared = _statement(search)
     except EmptyResultSet:
         return 0, ""
-    with connection.cursor() as cursor:
+    alias = router.db_for_read(Place)  # where the ORM would read (a replica, or the primary)
+    with prepared_cursor(alias) if shared else connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         matched, features = cursor.fetchone()
     if matched is None:  # past the last match: counted apart
