@@ -55,13 +55,23 @@ class Walk:
         return path
 
     def axe(self):
-        """axe-core on the page as it is now: 0 violations of any impact."""
+        """axe-core on the page as it is now: 0 violations of any impact; and the page does
+        not scroll sideways (on a phone, a wide table scrolls in its own box)."""
+        wide = self.page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert wide <= 0, f"{self.page.url} is {wide} px wider than the {self.viewport}"
         if not self.page.evaluate("() => typeof window.axe === 'object'"):
             self.page.evaluate(AXE)
         found = self.page.evaluate(RUN_AXE)
         assert found == [], f"axe on {self.page.url} at {VIEWPORTS[self.viewport]}:\n" + "\n".join(
             found
         )
+
+    def press(self, locator):
+        """A tap on a phone, a click on a computer."""
+        locator.scroll_into_view_if_needed()
+        locator.tap() if self.phone else locator.click()
 
     def in_view(self, selector: str) -> bool:
         return self.page.evaluate(
