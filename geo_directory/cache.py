@@ -62,7 +62,8 @@ and for ``SHARED_PAUSE_S`` seconds this worker does not try it again, so no requ
   (``cached_page``);
 - ``coverage-shapes`` (memory, disk): the shapes of a département's communes that its coverage
   map fetches (every threshold, basis and view of one version share them);
-- ``same-place-groups`` (memory, disk): the groups of records of one real place;
+- ``same-place-groups`` (memory): the groups of records of one real place, per places' version
+  (stored in the database when places are written: ``places.same_place``);
 - ``layer-sql`` (memory, ``memo``): a layer's rows compiled to SQL per layer options; no data
   in it, so no version in its key.
 """

@@ -16,7 +16,8 @@ record: a GIS user reads each source as it is.
 
 Groups are built once per places' version (``PlacesVersion``: any write to places or decisions
 bumps it, a write to actors, activities or coverage does not) when the write commits, or at the
-end of an import, and kept in the shared cache: a read does not pay the national build (~1.6 s).
+end of an import, and stored beside that version; each worker keeps its copy in memory. A read
+does not pay the national build (~1.6 s).
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ from .duplicates import find_duplicates
 from .models import DuplicateDecision, Place, PlacesVersion
 
 NAMESPACE = "same-place-groups"
-VERSION_SQL = f"SELECT version, changed_at FROM {PlacesVersion._meta.db_table} WHERE id = 1"
+VERSION_SQL = (
+    "SELECT version, changed_at, groups_version, groups_changed_at"
+    f" FROM {PlacesVersion._meta.db_table} WHERE id = 1"
+)
 SCALARS = tuple(name for name in standard.MODEL_FIELDS if name not in standard.LIST_FIELDS)
 
 
@@ -143,31 +147,65 @@ def build() -> Groups:
     return groups
 
 
-def stamp() -> cache.Version:
+def stamp() -> tuple[cache.Version, bool]:
     """The places' own version (``PlacesVersion``: one primary-key read), bumped by every write
-    to places and to the keeper's decisions, and by nothing else."""
+    to places and to the keeper's decisions and by nothing else, and whether the groups stored
+    beside it were built from it."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT version, changed_at FROM {PlacesVersion._meta.db_table} WHERE id = 1"
-        )
+        cursor.execute(VERSION_SQL)
         row = cursor.fetchone()
-    return cache.Version(*row) if row else cache.Version(0, None)
+    if row is None:
+        return cache.Version(0, None), False
+    number, changed_at, groups_number, groups_changed_at = row
+    return cache.Version(number, changed_at), (groups_number, groups_changed_at) == (
+        number,
+        changed_at,
+    )
 
 
 def current() -> Groups:
-    """The groups of the current places (kept per places' version in the shared cache, built
-    at write time by ``refresh``: a read builds them only after a write that went around the
-    ORM's signals, such as raw SQL)."""
-    groups, _ = cache.get_or_build(NAMESPACE, (stamp(),), build)
+    """The groups of the current places: this worker's copy for the places' version, else the
+    ones stored beside it (built when places were written, ``refresh``), else (a write that went
+    around the ORM's signals, such as raw SQL) built now."""
+    version, stored = stamp()
+    groups = cache.get(NAMESPACE, (version,), shared=False)
+    if groups is None:
+        groups = read_stored() if stored else None
+        groups = groups if groups is not None else build()
+        cache.put(NAMESPACE, (version,), groups, shared=False)
+    return groups
+
+
+def read_stored() -> Groups | None:
+    row = PlacesVersion.objects.filter(pk=1).values_list("groups", flat=True).first()
+    if row is None:
+        return None
+    groups = Groups()
+    for members in row:
+        groups.members[members[0]] = tuple(members)
+        for pk in members:
+            groups.representative[pk] = members[0]
     return groups
 
 
 def refresh() -> Groups:
-    """Build the groups of the places as they are now and keep them for their version, so that
-    no read pays it (after a place or decision is saved, and at the end of an import)."""
-    version = stamp()  # read before the data: the groups are never older than their key
+    """Build the groups of the places as they are now and store them beside the version they
+    were built from, so that no read builds them (after a place or decision is saved, and at
+    the end of an import). Groups built from an older version never replace newer ones."""
+    version, _ = stamp()  # read before the data: the groups are never older than their version
     groups = build()
-    cache.put(NAMESPACE, (version,), groups)
+    if version.changed_at is None:  # no version row yet: the first write's trigger adds it
+        return groups
+    PlacesVersion.objects.filter(pk=1).filter(
+        Q(groups_version__isnull=True)
+        | Q(groups_version__lt=version.number)
+        | Q(groups_version=version.number, groups_changed_at__lt=version.changed_at)
+    ).update(
+        groups=[list(members) for members in groups.members.values()],
+        groups_version=version.number,
+        groups_changed_at=version.changed_at,
+    )
+    cache.put(NAMESPACE, (version,), groups, shared=False)
     return groups
 
 
