@@ -23,6 +23,7 @@ part (bounded in bytes: MAILLAGE_CACHE_MEMORY_MB per worker, MAILLAGE_CACHE_DISK
 
     .venv/bin/python bench/abuse.py [--requests 12] [--seconds 30] [--clients 4] [--seed 12]
         [--endpoint NAME | --tiles-only]   (only part 2, on that endpoint; only part 3)
+        [--port 8211]                       (the site's port, if another bench holds it)
 """
 
 from __future__ import annotations
@@ -357,6 +358,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--endpoint", help="only part 2, on this endpoint (a name of part 1)")
     parser.add_argument("--tiles-only", action="store_true", help="only part 3")
+    parser.add_argument("--port", type=int, default=SITE_PORT, help="port of the bench's site")
     args, _ = parser.parse_known_args()
     print(f"machine: {uptime()}")
     ensure_national_db()
@@ -391,7 +393,7 @@ def main() -> int:
     routes = endpoints(samples)
     failed = False
     try:
-        with Gunicorn("geo_directory.wsgi", SITE_PORT, env, ROOT) as site:
+        with Gunicorn("geo_directory.wsgi", args.port, env, ROOT) as site:
             if args.tiles_only:
                 tile_flood(site, samples, args.seconds * 2, cache_dir, args.seed)
                 return 0

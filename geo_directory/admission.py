@@ -18,9 +18,16 @@ client. A refusal is a 503 with ``Retry-After`` (JSON on the machine paths, the 
 under ``/ogc/``, a French page elsewhere), which costs a few milliseconds, and the other
 workers stay free for everything else (``bench/abuse.py`` measures it).
 
+Vector tiles are not held to these limits (a map asks for a dozen at once, and a refused tile
+is a hole in the map) but to a budget of worker time per client: each client may spend
+``TILE_BURST_SECONDS`` of work on costly tiles at once (a cold national map's first view), then
+``TILE_SHARE`` of a worker for as long as it goes on (a token bucket, in a file per client
+bucket shared by the workers); beyond it, its costly tiles are a 503 with the ``Retry-After``
+that refills the budget. One client flooding the tiles then holds half a worker, not both.
+
 A request's kind is its route, its ``format`` and the names of its query parameters, never
 their values (which a client chooses freely): a search by text and a search around a point are
-two kinds of the same route. Vector tiles are exempt (a map asks for a dozen at once). A kind is
+two kinds of the same route. A kind is
 costly when the answers of that kind this worker served lately took ``settings.COSTLY_MS``
 (150 ms) or more on average (moving average, so a kind answered from the cache is cheap again
 after a few answers); a kind not seen in the last minute (parameter names made up, say) is
@@ -35,6 +42,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import math
 import os
 import threading
 import time
@@ -61,6 +69,12 @@ YOURS = (
     "puis réessayez dans quelques secondes (une à la fois par visiteur)."
 )
 CLIENT_BUCKETS = 4096
+TILE_BURST_SECONDS = 15.0  # work a client may spend on costly tiles at once
+TILE_SHARE = 0.5  # then this fraction of one worker, sustained
+TILES = (
+    "Trop de tuiles coûteuses demandées depuis votre adresse en peu de temps : la carte se "
+    "complétera dans quelques secondes."
+)
 SMOOTHING = 0.3  # weight of the newest answer in a kind's moving average
 FORGET_SECONDS = 60  # a kind not answered for this long is unknown again (refusals teach nothing)
 MAX_KINDS = 1024
@@ -171,6 +185,43 @@ def release(*fds: int | None) -> None:
             os.close(fd)  # closing the descriptor releases its lock
 
 
+def _bucket_file(client: str) -> int | None:
+    bucket = int(hashlib.sha256(client.encode()).hexdigest()[:8], 16) % CLIENT_BUCKETS
+    try:
+        folder = slot_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f"tiles-{bucket}", os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # held for a read and a write
+        return fd
+    except OSError:
+        return None
+
+
+def tile_budget(client: str, spent: float = 0.0) -> float:
+    """``client``'s budget of tile work (seconds, refilled at ``TILE_SHARE`` per second up to
+    ``TILE_BURST_SECONDS``), after spending ``spent`` seconds. A budget that cannot be read
+    is full: this guard never breaks a request."""
+    fd = _bucket_file(client)
+    if fd is None:
+        return TILE_BURST_SECONDS
+    try:
+        now = time.time()
+        try:
+            level, then = (float(v) for v in os.pread(fd, 64, 0).split())
+            level = min(TILE_BURST_SECONDS, level + max(0.0, now - then) * TILE_SHARE)
+        except ValueError:  # a new file
+            level = TILE_BURST_SECONDS
+        level -= spent
+        record = f"{level:.4f} {now:.4f}".encode()
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, record, 0)
+        return level
+    except OSError:
+        return TILE_BURST_SECONDS
+    finally:
+        os.close(fd)
+
+
 def busy(request, message: str = BUSY) -> HttpResponse:
     path = request.path
     if path.startswith(api_errors.OGC_PREFIX):
@@ -185,20 +236,22 @@ def busy(request, message: str = BUSY) -> HttpResponse:
     return response
 
 
-# Vector tiles are never held back: a map asks for a dozen at once (a refused one stays a hole
-# in the map), each is bounded by its zoom and kept per version and variant.
-EXEMPT_VIEWS = {"tiles:tile"}
+# Vector tiles are held to a budget of work per client, not to the slots: a map asks for a
+# dozen at once (a refused one stays a hole in the map), each is bounded by its zoom and kept
+# per version and variant.
+BUDGETED_VIEWS = {"tiles:tile"}
 
 
-def kind_of(request) -> tuple | None:
+def kind_of(request) -> tuple[tuple, bool] | None:
+    """The request's kind (route, format, parameter names) and whether it is held to a budget
+    (tiles) rather than to the slots; None for a path no view serves."""
     try:
         match = resolve(request.path_info)
     except Resolver404:
         return None
-    if match.view_name in EXEMPT_VIEWS:
-        return None
     names = tuple(sorted(name[:40] for name in request.GET)[:12])
-    return (match.route, request.GET.get("format"), names)
+    kind = (match.route, request.GET.get("format"), names)
+    return kind, match.view_name in BUDGETED_VIEWS
 
 
 class CostlyRequestsMiddleware:
@@ -212,9 +265,12 @@ class CostlyRequestsMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or settings.COSTLY_CONCURRENCY <= 0:
             return self.get_response(request)
-        kind = kind_of(request)
-        if kind is None:
+        found = kind_of(request)
+        if found is None:
             return self.get_response(request)
+        kind, budgeted = found
+        if budgeted:
+            return self._budgeted(request, kind)
         slots = ()
         if COSTS.costly(kind):  # refusals are not observed: they say nothing of the cost
             own = acquire_for(client_of(request))
@@ -239,6 +295,24 @@ class CostlyRequestsMiddleware:
             return response
         COSTS.observe(kind, time.perf_counter() - started)
         release(*slots)
+        return response
+
+    def _budgeted(self, request, kind):
+        """A tile: when its kind is costly, refused if its client has spent its budget, and
+        its time charged to that budget once answered."""
+        client = client_of(request) if COSTS.costly(kind) else None
+        if client is not None:
+            level = tile_budget(client)
+            if level <= 0:
+                response = busy(request, TILES)
+                response["Retry-After"] = str(max(1, math.ceil(-level / TILE_SHARE)))
+                return response
+        started = time.perf_counter()
+        response = self.get_response(request)
+        took = time.perf_counter() - started
+        COSTS.observe(kind, took)
+        if client is not None:
+            tile_budget(client, spent=took)
         return response
 
     @staticmethod

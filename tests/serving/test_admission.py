@@ -1,10 +1,12 @@
-"""Costly kinds of requests run one at a time across the workers (geo_directory/admission.py):
-another one is a quick 503 with Retry-After, so no client can hold every worker; cheap kinds,
-writes and vector tiles are never held back, and a slot is always given back."""
+"""Costly kinds of requests run a few at a time across the workers (geo_directory/admission.py):
+another one is a quick 503 with Retry-After, so no client can hold every worker; cheap kinds and
+writes are never held back, vector tiles only once their client has spent its budget of work,
+and a slot is always given back."""
 
 import json
 
 import pytest
+from django.test import Client
 
 from geo_directory import admission
 
@@ -96,3 +98,30 @@ def test_a_slow_kind_does_not_hold_back_a_quick_one_of_the_same_route(client, se
     finally:
         admission.release(fd)
         admission.COSTS.clear()
+
+
+def test_a_client_flooding_costly_tiles_spends_its_budget_then_waits(
+    every_kind_costly, monkeypatch
+):
+    """Tiles are not held to the slots but to a budget of work per client: beyond it the
+    flooder's tiles are a 503 saying when to come back, another client's tiles are served."""
+    monkeypatch.setattr(admission, "TILE_BURST_SECONDS", 0.0001)
+    monkeypatch.setattr(admission, "TILE_SHARE", 0.0001)  # (almost) no refill in this test
+    tile = "/tiles/communes/8/132/92.pbf"
+    flooder = Client(REMOTE_ADDR="203.0.113.9")
+    assert flooder.get(tile).status_code == 200  # learnt: costly
+    assert flooder.get(tile + "?basis=places").status_code == 200  # within the budget: spent
+    refused = flooder.get(tile + "?basis=mediators")
+    assert refused.status_code == 503
+    assert int(refused["Retry-After"]) >= 1
+    assert "tuiles" in json.loads(refused.content)["detail"]
+    assert Client(REMOTE_ADDR="198.51.100.3").get(tile).status_code == 200  # another client
+
+
+def test_a_tile_budget_refills_with_time(every_kind_costly, monkeypatch):
+    monkeypatch.setattr(admission, "TILE_BURST_SECONDS", 2.0)
+    monkeypatch.setattr(admission, "TILE_SHARE", 0.5)
+    assert admission.tile_budget("ip:203.0.113.10", spent=3.0) == pytest.approx(-1.0, abs=0.01)
+    level = admission.tile_budget("ip:203.0.113.10")
+    assert -1.0 < level < -0.9  # refilled at half a second per second since
+    assert admission.tile_budget("ip:203.0.113.11") == 2.0  # another client: full
