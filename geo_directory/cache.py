@@ -125,9 +125,14 @@ def version() -> Version:
 # --- the tiers --------------------------------------------------------------------------------
 
 
+SIZE_SAMPLE = 256  # items walked in a big container; the others are counted as their average
+
+
 def size_of(value, _depth: int = 0) -> int:
     """Bytes ``value`` holds in memory: texts exactly, containers and objects walked (shared
-    objects counted each time: an upper bound)."""
+    objects counted each time: an upper bound). A container of more than ``SIZE_SAMPLE`` items
+    is measured on that many of them, evenly spread, and counted as their average times its
+    length: the groups of one real place (7,490 ids nationally) took a second to walk."""
     size = sys.getsizeof(value)
     if isinstance(value, str | bytes | bytearray | int | float | bool) or value is None:
         return size
@@ -135,12 +140,21 @@ def size_of(value, _depth: int = 0) -> int:
         return size
     depth = _depth + 1
     if isinstance(value, dict):
-        return size + sum(size_of(k, depth) + size_of(v, depth) for k, v in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return size + sum(size_of(item, depth) for item in value)
-    if hasattr(value, "__dict__"):
+        items = value.items()
+        measure = lambda kv: size_of(kv[0], depth) + size_of(kv[1], depth)  # noqa: E731
+    elif isinstance(value, list | tuple | set | frozenset):
+        items, measure = value, lambda item: size_of(item, depth)
+    elif hasattr(value, "__dict__"):
         return size + size_of(vars(value), depth)
-    return size
+    else:
+        return size
+    count = len(items)
+    if count <= SIZE_SAMPLE:
+        return size + sum(map(measure, items))
+    step = count / SIZE_SAMPLE
+    wanted = {int(i * step) for i in range(SIZE_SAMPLE)}
+    sample = [item for index, item in enumerate(items) if index in wanted]
+    return size + round(sum(map(measure, sample)) * count / len(sample))
 
 
 class MemoryLRU:
