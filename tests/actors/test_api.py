@@ -70,8 +70,10 @@ def test_bad_parameters_get_a_400_naming_them(client, query, parameter):
     assert parameter in response.json()["parameters"]
 
 
-def test_bad_page_is_a_404_not_a_500(client):
-    assert client.get(f"{URL}?page=9999").status_code == 404
+def test_bad_page_is_a_400_naming_page_not_a_500(client):
+    """As the places API: a page that is no page is a refused parameter (was DRF's 404)."""
+    response = client.get(f"{URL}?page=9999")
+    assert response.status_code == 400 and "page" in response.json()["parameters"]
 
 
 def test_schema_describes_the_endpoints():
