@@ -34,7 +34,8 @@ from django.db import connections
 
 BASE = Path(settings.BASE_DIR)
 DATA = BASE / ".data"
-GUNICORN_PORTS = range(8390, 8400)  # this work's range on the shared machine
+GUNICORN_PORTS = range(8390, 8400)
+MAX_LAG_S = 30  # this work's range on the shared machine
 AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
@@ -320,7 +321,9 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
             "DB_CONN_MAX_AGE": "60",  # the replica's connections stay: seen in pg_stat_activity
             "CACHE_URL": f"redis://127.0.0.1:{redis.port}/0",
             "MAILLAGE_CACHE_DIR": str(folder / f"cache-{name}"),
-            "MAILLAGE_REPLICA_MAX_LAG_S": "5",
+            # The machine's other work (benches writing hundreds of MB of WAL a minute on 2
+            # cores) can put the replica seconds behind: lag is not what these checks are about.
+            "MAILLAGE_REPLICA_MAX_LAG_S": str(MAX_LAG_S),
             "MAILLAGE_REPLICA_HEALTH_S": "0.5",
             "MAILLAGE_RELEASE": "scaling-tests",  # both hosts: one release, one set of keys
         }
