@@ -68,7 +68,7 @@ SKIPPED = {
     "actors:api-network": "API",
     "coverage:priorities-csv": "spreadsheet export",
     "coverage:priorities-geojson": "export file",
-    "coverage:communes-geojson": "the map's communes (JSON), timed with its page",
+    "coverage:communes-geojson": "fetched by each coverage map: a row '+ contours' below it",
     "coverage:api-communes": "API",
     "coverage:api-departements": "API",
     "coverage:api-departement": "API",
@@ -381,8 +381,13 @@ def first_views(site: Gunicorn, table, order) -> dict[str, tuple[int, float, int
     for name in order:
         for label, path, signed in table[name]:
             visitor = signed_in if signed else Browser(site.url)
-            status, seconds, size, _ = visitor.get(path)
+            status, seconds, size, body = visitor.get(path)
             results[label] = (status, seconds, size, path)
+            shapes = re.search(rb'fetch\("(/couverture/[^"]+/communes\.geojson[^"]*)"', body)
+            if shapes:  # what the coverage map fetches as it opens: part of its first view
+                url = shapes.group(1).decode()
+                status, seconds, size, _ = visitor.get(url)
+                results[f"{label} + contours"] = (status, seconds, size, url)
     return results
 
 
