@@ -73,7 +73,8 @@ def test_the_sheet_of_either_record_is_one_sheet_naming_both_sources_with_merged
     # the France services record has no services: the Hub du Sud's complete the sheet
     assert Place.objects.get(pk=21).services == []
     assert "Aide aux démarches administratives" in sheet and "Gratuit" in sheet
-    assert "Mis à jour le 1 décembre 2026" in sheet  # the most recent of the two records
+    # the most recent of the two records
+    assert "Mis à jour le 1<sup>er</sup> décembre 2026" in sheet
 
 
 def test_the_published_layers_keep_every_record(client):
