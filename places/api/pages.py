@@ -20,7 +20,7 @@ from django.db import connections, router
 from django.db.models import Count, F, Window
 
 from geo_directory import cache
-from geo_directory.geojson import swap_numbers
+from geo_directory.geojson import swap_numbers, with_extras
 
 from ..filter_fields import Near
 from ..filters import PlaceFilter, PlaceFilterSet
@@ -52,23 +52,20 @@ def matches(values: dict):
     return queryset.annotate(matched=Window(Count("*"))).values(*nearby, "matched", page_id=F("pk"))
 
 
-def _compiled(values: dict) -> tuple[str, list, tuple]:
-    """(SQL, the matches' params, the rows' params) of the statement for ``values``, compiled
-    now (EmptyResultSet when nothing can match)."""
+def _compiled(values: dict) -> tuple[str, list]:
+    """(SQL, params) of the matches of ``values`` (``matches``), compiled now
+    (EmptyResultSet when nothing can match)."""
     page_sql, page_params = matches(values).query.sql_with_params()
-    extras = NEARBY_EXTRAS if values.get("near") is not None else None
-    sql, rows_params = PLACES_WRITER.counted_page_sql(page_sql, extras=extras)
-    return sql, list(page_params), rows_params
+    return page_sql, list(page_params)
 
 
 def _template(shape: tuple[str, ...], values: dict):
-    """The statement of ``shape`` compiled with the sentinels, checked against ``values``'s own
-    compilation; False when swapping numbers does not give the same statement."""
-    sql, page_params, rows_params = _compiled({name: SENTINELS[name] for name in shape})
-    swapped = (sql, swap_numbers(page_params, _swaps(shape, values)), rows_params)
-    if swapped != _compiled(values):
+    """The matches of ``shape`` compiled with the sentinels, checked against ``values``'s own
+    compilation; False when swapping numbers does not give the same SQL and params."""
+    page_sql, page_params = _compiled({name: SENTINELS[name] for name in shape})
+    if (page_sql, swap_numbers(page_params, _swaps(shape, values))) != _compiled(values):
         return False
-    return sql, page_params, rows_params
+    return page_sql, page_params
 
 
 def _swaps(shape, values: dict) -> dict[float, float]:
@@ -80,17 +77,11 @@ def _swaps(shape, values: dict) -> dict[float, float]:
     return swaps
 
 
-def statement(search: PlaceFilter) -> tuple[str, list]:
-    """(SQL, params) of the page's statement: one row (matches or None, Features text)."""
-    sql, params, _template = _statement(search)
-    return sql, params
-
-
-def _statement(search: PlaceFilter) -> tuple[str, list, bool]:
-    """(SQL, params, whether the SQL is a shape's, the same for every request of it)."""
+def _matches_sql(search: PlaceFilter) -> tuple[str, list, bool]:
+    """(SQL, params) of the search's matches, and whether the SQL is its shape's (the same for
+    every request of that shape)."""
     values = search.values
     shape = tuple(sorted(values))
-    compiled = None
     if shape and set(shape) <= SENTINELS.keys():
         swaps = _swaps(shape, values)
         if not swaps.keys() & set(swaps.values()):  # a request's number is no sentinel
@@ -98,10 +89,30 @@ def _statement(search: PlaceFilter) -> tuple[str, list, bool]:
                 "layer-sql", ("lieux-page", shape), lambda: _template(shape, values)
             )
             if template:
-                compiled = template[0], swap_numbers(template[1], swaps), template[2]
-    sql, page_params, rows_params = compiled or _compiled(values)
-    size = search.page_size
-    return sql, [*page_params, size, (search.page - 1) * size, *rows_params], bool(compiled)
+                return template[0], swap_numbers(template[1], swaps), True
+    return (*_compiled(values), False)
+
+
+def _extras(search: PlaceFilter) -> dict | None:
+    return NEARBY_EXTRAS if search.near is not None else None
+
+
+def _slice(search: PlaceFilter) -> list[int]:
+    return [search.page_size, (search.page - 1) * search.page_size]
+
+
+def statement(search: PlaceFilter) -> tuple[str, list]:
+    """(SQL, params) of one statement giving (matches or None, the page's Features text)."""
+    page_sql, page_params, _shared = _matches_sql(search)
+    sql, rows_params = PLACES_WRITER.counted_page_sql(page_sql, extras=_extras(search))
+    return sql, [*page_params, *_slice(search), *rows_params]
+
+
+def ids_statement(search: PlaceFilter) -> tuple[str, list, bool]:
+    """(SQL, params, shared) of the page's rows: Feature id, matches, extras' JSON texts."""
+    page_sql, page_params, shared = _matches_sql(search)
+    sql = PLACES_WRITER.page_ids_sql(page_sql, _extras(search))
+    return sql, [*page_params, *_slice(search)], shared
 
 
 class Prepared:
@@ -128,16 +139,43 @@ def prepared_cursor(alias: str):
     return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
 
 
-def page(search: PlaceFilter) -> tuple[int, str]:
-    """(number of matches, the Features of the requested page joined by commas)."""
+def page(search: PlaceFilter, version) -> tuple[int, str]:
+    """(number of matches, the Features of the requested page joined by commas): the page's
+    ids from PostGIS, their Features from the one cache (``LayerWriter.feature_texts``, kept
+    per data ``version``), or, should a Feature be missing (a write between the two reads),
+    the whole page in one statement."""
     try:
-        sql, params, shared = _statement(search)
+        sql, params, shared = ids_statement(search)
     except EmptyResultSet:
         return 0, ""
     alias = router.db_for_read(Place)  # where the ORM would read (a replica, or the primary)
     with prepared_cursor(alias) if shared else connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:  # past the last match: counted apart
+        return PlaceFilterSet.narrow(PLACES.rows(), search.values).count(), ""
+    texts = PLACES_WRITER.feature_texts(
+        [row[0] for row in rows], version, alias, lambda: prepared_cursor(alias)
+    )
+    names = list(_extras(search) or ())
+    try:
+        features = [
+            with_extras(texts[row[0]], dict(zip(names, row[2:], strict=True)))
+            if names
+            else texts[row[0]]
+            for row in rows
+        ]
+    except KeyError:
+        return whole_page(search, alias)
+    return rows[0][1], ",".join(features)
+
+
+def whole_page(search: PlaceFilter, alias: str) -> tuple[int, str]:
+    """The page in one statement (``statement``), read-consistent."""
+    sql, params = statement(search)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
         matched, features = cursor.fetchone()
-    if matched is None:  # past the last match: counted apart
+    if matched is None:
         matched = PlaceFilterSet.narrow(PLACES.rows(), search.values).count()
     return matched, features

@@ -108,13 +108,13 @@ class PlaceListView(GeoJSONAPIView):
 
         def build():
             if search.open_now:
-                text = self.page(request, search)
+                text = self.page(request, search, version)
             else:
                 # Kept per directory version and absolute URL (the links name the host).
                 text, _ = response_cache.get_or_build(
                     "places-geojson",
                     (version, etag, request.build_absolute_uri()),
-                    lambda: self.page(request, search),
+                    lambda: self.page(request, search, version),
                     shared=False,
                 )
             return HttpResponse(text, content_type=media_type)
@@ -125,10 +125,10 @@ class PlaceListView(GeoJSONAPIView):
     def queryset(search: PlaceFilter):
         return search.apply(PLACES.rows())
 
-    def page(self, request, search: PlaceFilter) -> str:
+    def page(self, request, search: PlaceFilter, version) -> str:
         """The FeatureCollection text of the requested page: the layer's Features."""
         start = (search.page - 1) * search.page_size
-        matched, features = pages.page(search)
+        matched, features = pages.page(search, version)
         return collection_text(
             features,
             {

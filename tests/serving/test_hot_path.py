@@ -11,9 +11,11 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from geo_directory import cache as response_cache
 from places.api import pages
 from places.filters import PlaceFilter, PlaceFilterSet
 from places.layer import PLACES
+from places.models import Place
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/lieux/"
@@ -36,19 +38,28 @@ def moved_queries(count: int, seed: int = 4):
 def test_a_swapped_statement_is_the_one_the_orm_compiles_for_the_request():
     for query in moved_queries(15):
         search = PlaceFilter.from_query(QueryDict(query + "&page=2&page_size=7"))
-        sql, params = pages.statement(search)
-        own_sql, page_params, rows_params = pages._compiled(search.values)
-        assert (sql, params) == (own_sql, [*page_params, 7, 7, *rows_params]), query
+        sql, params, shared = pages._matches_sql(search)
+        assert shared and (sql, params) == pages._compiled(search.values), query
 
 
-def test_the_page_and_its_count_are_the_querysets():
+def test_the_page_and_its_count_are_the_querysets_and_its_text_the_one_statement():
+    version = response_cache.version()
     for query in moved_queries(10, seed=9):
         search = PlaceFilter.from_query(QueryDict(query + "&page_size=5"))
         matches = PlaceFilterSet.narrow(PLACES.rows(), search.values)
-        matched, features = pages.page(search)
-        ids = [json.loads(f"[{features}]")[i]["id"] for i in range(min(5, matched))]
+        matched, features = pages.page(search, version)  # features from the cache, mostly
+        assert (matched, features) == pages.whole_page(search, "default"), query
+        ids = [feature["id"] for feature in json.loads(f"[{features}]")]
         assert matched == matches.count(), query
         assert ids == list(matches.values_list("pk", flat=True)[:5]), query
+
+
+def test_a_write_is_seen_by_the_next_page():
+    search = PlaceFilter.from_query(QueryDict("near=6.2357,44.0925&radius_km=30&page_size=1"))
+    before = json.loads(pages.page(search, response_cache.version())[1])
+    Place.objects.filter(pk=before["id"]).update(nom="Médiathèque renommée")
+    after = json.loads(pages.page(search, response_cache.version())[1])
+    assert after["id"] == before["id"] and after["properties"]["nom"] == "Médiathèque renommée"
 
 
 def test_a_page_past_the_last_match_still_says_how_many_match(client):
@@ -60,7 +71,8 @@ def test_a_page_past_the_last_match_still_says_how_many_match(client):
 
 
 def test_a_moved_bbox_costs_the_version_and_one_statement_and_compiles_nothing(client):
-    client.get(f"{URL}?bbox=5.9,43.9,6.5,44.3&page_size=100")  # this worker's first of the shape
+    # This worker's first of each shape, and the Features of the area (kept per version).
+    client.get(f"{URL}?bbox=5.5,43.5,7.0,44.7&page_size=1000")
     client.get(f"{URL}?near=5.93,44.19&radius_km=20&page_size=10")
     for query in ("bbox=5.91,43.95,6.45,44.31&page_size=100", "near=5.97,44.12&radius_km=20"):
         with (
@@ -72,7 +84,8 @@ def test_a_moved_bbox_costs_the_version_and_one_statement_and_compiles_nothing(c
             response = client.get(f"{URL}?{query}")
         assert response.status_code == 200
         assert json.loads(response.content)["numberMatched"] > 0
-        assert len(queries) == 2, [q["sql"][:80] for q in queries]  # the version, the page
+        # the version, the page's rows (their Features: from the cache)
+        assert len(queries) == 2, [q["sql"][:80] for q in queries]
         assert as_sql.call_count == 0, query
 
 
