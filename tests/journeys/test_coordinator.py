@@ -66,43 +66,76 @@ def tap_uncovered_commune(w):
     return " ".join(popup.inner_text().split())
 
 
-@pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_the_coordinator_of_04_finds_where_help_is_missing(walk, server, no_tiles, viewport):
-    w = walk("coordinator", viewport, accept_downloads=True)
+def network_of_04(w, server):
+    """1. Mon réseau for 04: how many actors and places, a link to each directory."""
     page = w.page
     log_in(page, server, "demo-001")
-
-    # 1. Mon réseau for 04: how many actors and places, a link to each directory
     page.goto(f"{server}/mon-reseau/04/")
     assert w.number("#stat-acteurs-n") > 0 and w.number("#stat-lieux-n") > 0
     assert page.get_by_role("link", name="Voir l'annuaire des acteurs").is_visible()
     assert page.get_by_role("link", name="Voir l'annuaire des lieux").is_visible()
     w.shot("network-04")
     w.axe()
-
-    # 2. the coverage map at 10 km; a tap on a commune far from any mediator
     page.get_by_role("link", name="Voir la carte de couverture du département").click()
     page.wait_for_selector(MAP_READY, state="attached")
-    submit_controls(page, seuil="10")
-    uncovered_10 = w.number("#uncovered-communes")
-    assert uncovered_10 > 0
+    assert page.locator("#id_seuil").input_value() == "10"  # the map opens at 10 km
+
+
+def commune_far_from_help(w) -> None:
+    """2. A tap on a commune far from any mediator: its population, distance and nearest point."""
     popup = tap_uncovered_commune(w)
     assert re.search(r"Population \d", popup), popup
     assert re.search(r"Distance au point de médiation le plus proche \d+(,\d)? km", popup), popup
     assert re.search(r"Point de médiation le plus proche \S", popup), popup
-    assert "Couverte à 10 km non" in popup.lower() or "couverte à 10 km non" in popup.lower()
+    assert "couverte à 10 km non" in popup.lower()
     w.shot("coverage-10km-commune")
-    w.axe()
+    w.axe()  # the coverage page, its popup open
 
-    # 3. 20 km: fewer uncovered communes; "all places" shows where a place has no mediator
+
+def fragility_layer(w) -> None:
+    page = w.page
+    page.locator(".map-frame").scroll_into_view_if_needed()
+    control = page.locator(".leaflet-control-layers")
+    control.locator(".leaflet-control-layers-toggle").tap() if w.phone else control.hover()
+    page.get_by_label(re.compile("Indice de fragilité numérique")).check()
+    page.wait_for_selector(".leaflet-overlay-pane path[class*=ifn-]", state="attached")
+    w.shot("ifn-layer")
+
+
+def two_new_sites(w) -> None:
+    page = w.page
+    sites = page.locator("#sites > li")
+    assert sites.count() == 2
+    for text in sites.all_inner_texts():
+        assert re.search(r"\+[\d\u202f\xa0 ]+ habitants couverts", text), text
+    assert page.locator(".leaflet-marker-icon.cov-site").count() == 2
+    assert w.number("#remaining") < w.number("#uncovered-population")
+    page.locator("#ou-ouvrir").scroll_into_view_if_needed()
+    w.shot("two-new-sites")
+
+
+def team_beside_everyone(w) -> None:
+    page = w.page
+    assert w.number("#team-uncovered-communes") >= w.number("#everyone-uncovered-communes")
+    page.locator("#mon-equipe").scroll_into_view_if_needed()
+    w.shot("my-team-beside-everyone")
+    w.axe()  # the "mon équipe" view: its comparison table, its own legend
+
+
+def test_the_coordinator_of_04_finds_where_help_is_missing(walk, server, no_tiles):
+    """The whole journey on a computer; what only a phone changes is walked below."""
+    w = walk("coordinator", "desktop", accept_downloads=True)
+    page = w.page
+    network_of_04(w, server)
+    uncovered_10 = w.number("#uncovered-communes")
+    assert uncovered_10 > 0
+    commune_far_from_help(w)
+
+    # 3. 20 km: fewer uncovered communes
     submit_controls(page, seuil="20")
     uncovered_20 = w.number("#uncovered-communes")
     assert uncovered_20 < uncovered_10
     w.shot("coverage-20km")
-    submit_controls(page, base="places")
-    assert w.number("#uncovered-communes") <= uncovered_20
-    w.shot("coverage-20km-all-places")
-    submit_controls(page, base="mediators")
 
     # 4. priorities by population, exported for the prefecture; the fragility layer
     page.locator("#id_tri").select_option("population")
@@ -121,31 +154,21 @@ def test_the_coordinator_of_04_finds_where_help_is_missing(walk, server, no_tile
     assert raw.startswith(b"\xef\xbb\xbf")  # French Excel reads accents
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) - 1 == uncovered_20 and rows[1][0] and populations[0] > 0
-    page.locator(".map-frame").scroll_into_view_if_needed()
-    control = page.locator(".leaflet-control-layers")
-    control.locator(".leaflet-control-layers-toggle").tap() if w.phone else control.hover()
-    page.get_by_label(re.compile("Indice de fragilité numérique")).check()
-    page.wait_for_selector(".leaflet-overlay-pane path[class*=ifn-]", state="attached")
-    w.shot("ifn-layer")
+    fragility_layer(w)
 
-    # 5. where two new permanences would cover the most people
-    submit_controls(page, sites="2")
-    sites = page.locator("#sites > li")
-    assert sites.count() == 2
-    for text in sites.all_inner_texts():
-        assert re.search(r"\+[\d\u202f\xa0 ]+ habitants couverts", text), text
-    assert page.locator(".leaflet-marker-icon.cov-site").count() == 2
-    assert w.number("#remaining") < w.number("#uncovered-population")
-    page.locator("#ou-ouvrir").scroll_into_view_if_needed()
-    w.shot("two-new-sites")
+    # 3 (end). "all places" shows where a place exists but no mediator works
+    submit_controls(page, base="places")
+    assert w.number("#uncovered-communes") <= uncovered_20
+    w.shot("coverage-20km-all-places")
+
+    # 5. back to the mediators: where two new permanences would cover the most people
+    submit_controls(page, base="mediators", sites="2")
+    assert w.number("#uncovered-communes") == uncovered_20
+    two_new_sites(w)
 
     # 6. her team's coverage against everyone's
     submit_controls(page, perimetre="equipe")
-    team = w.number("#team-uncovered-communes")
-    assert team >= w.number("#everyone-uncovered-communes")
-    page.locator("#mon-equipe").scroll_into_view_if_needed()
-    w.shot("my-team-beside-everyone")
-    w.axe()
+    team_beside_everyone(w)
 
     # 7. mediators outside her team: two invited, the team's e-mails exported
     page.goto(f"{server}/mon-equipe/")
@@ -170,4 +193,22 @@ def test_the_coordinator_of_04_finds_where_help_is_missing(walk, server, no_tile
     email = next(i for i, title in enumerate(rows[0]) if "ourriel" in title or "mail" in title)
     assert len(rows) > 1 and all("@" in row[email] for row in rows[1:] if row[email])
     page.goto(f"{server}/mon-equipe/#invitations")
+    w.shot("team-page", full_page=True)
+
+
+def test_on_a_phone_the_coordinator_taps_her_way_through_the_same_pages(walk, server, no_tiles):
+    """The same pages at 390x844, once each: laid out for a phone (axe, no sideways scroll),
+    a commune's popup and the layer control opened by a tap, the suggested sites and the
+    "mon équipe" figures in one view, the team page; the figures' logic is the computer's."""
+    w = walk("coordinator", "phone")
+    page = w.page
+    network_of_04(w, server)
+    commune_far_from_help(w)
+    fragility_layer(w)
+    submit_controls(page, sites="2", perimetre="equipe")
+    two_new_sites(w)
+    team_beside_everyone(w)
+    page.goto(f"{server}/mon-equipe/#invitations")
+    assert page.locator("#outside-team tbody tr").count() > 0
+    w.axe()
     w.shot("team-page", full_page=True)
