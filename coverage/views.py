@@ -77,7 +77,10 @@ def departement_map(request, code: str):
 def _departement_page(request, code: str):
     form, errors, view, everyone, mine, coordinator, team = _load(request, code, both=True)
     plan = view.plan(form.site_count)
-    points = maps.mediation_points_to_show(view, mediation_points(view.basis, team))
+    # the team's points on its own map only: "tout le monde" shows every mediation point
+    points = maps.mediation_points_to_show(
+        view, mediation_points(view.basis, team if view.team else None)
+    )
     other_points = ()
     if view.team:
         shown = {point[0] for point in points}

@@ -3,6 +3,7 @@ layer control, a legend for every mark in the palette, tappable suggested sites,
 km, priorities sortable without JavaScript, "mon équipe" beside "tout le monde", exports that
 French Excel opens."""
 
+import json
 import re
 
 import pytest
@@ -214,3 +215,15 @@ def test_my_team_figures_follow_a_change_of_team(client):
     assert before < 198
     client.post(f"/mon-equipe/retirer/{member.pk}/")
     assert team_uncovered() == 198  # nobody left: every commune of 04 uncovered by the team
+
+
+def test_a_coordinator_sees_every_mediation_point_on_the_everyone_map(client, coordinator):
+    def points(html: str) -> list:
+        return json.loads(re.search(r"var points = (\[.*?\]);", map_script(html)).group(1))
+
+    signed_in = points(page(client, perimetre="tous"))
+    team = points(page(client, perimetre="equipe"))
+    client.logout()
+    anonymous = points(page(client))
+    assert signed_in == anonymous
+    assert len(team) < len(anonymous)
