@@ -8,10 +8,11 @@ per request, the Python rest, then the functions of a cProfile run of the same r
 cumulative and by own time.
 
 Uncached: a ``bbox=`` or ``near=`` in the query string moves by a random offset on each request
-(up to 0.1 degree, as bench/_wrk.py's ``varied_script``), and the response cache
+(up to 0.1 degree, as bench/_wrk.py's ``varied_script``), and the cache of answers
 (``geo_directory.cache.get``/``put``) misses and stores nothing for the time of the run, so
-every request is built. What stays warm is what a running worker keeps between requests anyway
-(the database connection, compiled layer SQL).
+every request is built. What stays warm is what a running worker keeps between requests
+anyway: the database connection, compiled SQL, the layers' Features (``layer-features``: a
+panning map reads the same places again).
 
 Django must already be configured on the bench database (``bench/_national.py``
 ``setup_django()``); run alone: ``.venv/bin/python bench/profiling.py [-n 50] PATH...``.
@@ -33,6 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 SPREAD = 0.1  # degrees, as bench/_wrk.py varied_script
 MOVABLE = ("bbox", "near")
 TOP = 25
+KEPT = {"layer-features"}  # cache namespaces of parts, not answers: left on
 # Q1, Q2 and Q4 of bench/serving.py
 DEFAULT_PATHS = [
     "/api/v1/lieux/?bbox=5.9,43.9,6.5,44.3&page_size=100",
@@ -61,7 +63,8 @@ def moved(path: str, rng: random.Random) -> str:
 
 @contextmanager
 def response_cache_off():
-    """Every response-cache read misses and nothing is stored (``memo`` stays: no data); the
+    """Every read of a cached answer misses and no answer is stored (``memo`` and the layers'
+    Features, ``layer-features``, stay: parts that a panning map reuses, not answers); the
     admission slots (geo_directory/admission.py, beside the disk cache) are this run's own, so
     a server running on the same database does not hold these requests back."""
     from django.conf import settings
@@ -70,8 +73,9 @@ def response_cache_off():
     from geo_directory import cache
 
     saved = cache.get, cache.put
-    cache.get = lambda *args, **kwargs: None
-    cache.put = lambda *args, **kwargs: False
+    get, put = saved
+    cache.get = lambda namespace, *a, **k: get(namespace, *a, **k) if namespace in KEPT else None
+    cache.put = lambda namespace, *a, **k: put(namespace, *a, **k) if namespace in KEPT else False
     folder = tempfile.TemporaryDirectory(prefix="maillage-profile-")
     responses = {**settings.CACHES[cache.ALIAS], "LOCATION": folder.name}
     try:
