@@ -122,10 +122,11 @@ COSTS = Costs()
 
 
 def slot_folder() -> Path:
-    """Beside the disk cache, one set of slots per database (the site, the bench, each test
-    run): sites sharing a cache folder never hold each other back."""
+    """In this host's cache folder (even when the cache itself is Redis: admission is per
+    host), one set of slots per database (the site, the bench, each test run): sites sharing
+    a cache folder never hold each other back."""
     name = connection.settings_dict["NAME"]
-    return Path(settings.CACHES["responses"]["LOCATION"]) / "admission" / name
+    return Path(settings.LOCAL_CACHE_DIR) / "admission" / name
 
 
 def _lock_one(names: list[str]) -> int | None:

@@ -287,14 +287,14 @@ COSTLY_MS = 150
 # The installed code's release, in every cache key (geo_directory/cache.py): a deploy never
 # serves pages rendered by the previous code. Empty: a hash of the code, computed at start.
 RELEASE = os.environ.get("MAILLAGE_RELEASE", "")
-# The installed code's release, in every cache key (geo_directory/cache.py): a deploy never
-# serves pages rendered by the previous code. Empty: a hash of the code, computed at start.
-RELEASE = os.environ.get("MAILLAGE_RELEASE", "")
+# This host's own folder: the file cache (without CACHE_URL) and the admission slots and tile
+# budgets (geo_directory/admission.py), which are per host even when the cache is shared.
+LOCAL_CACHE_DIR = os.environ.get("MAILLAGE_CACHE_DIR", str(BASE_DIR / ".data" / "cache"))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "responses": {
         "BACKEND": "geo_directory.cache.BoundedFileCache",
-        "LOCATION": os.environ.get("MAILLAGE_CACHE_DIR", str(BASE_DIR / ".data" / "cache")),
+        "LOCATION": LOCAL_CACHE_DIR,
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_BYTES": env_megabytes("MAILLAGE_CACHE_DISK_MB", 256)},
     },
