@@ -2,7 +2,7 @@
 
 ``/api/schema/`` (the whole API, drf-spectacular) and ``/ogc/api`` (OGC API - Features): no
 generated request may get a 5xx, and every response must match what its schema documents
-(status code, media type, body). Bounded to run in ``make test``: 15 generated examples per
+(status code, media type, body). Bounded to run in ``make test``: 20 generated examples per
 operation besides schemathesis' deterministic coverage cases (boundary and hostile values, ~1,700
 requests), derandomized (the same cases every run), no shrinking (a failure is reported as found).
 """
@@ -31,7 +31,7 @@ from ogc.params import MAX_LIMIT
 pytestmark = pytest.mark.django_db
 
 BOUNDED = settings(
-    max_examples=15,
+    max_examples=20,
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.generate],  # no shrinking, no example database
