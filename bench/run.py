@@ -20,6 +20,7 @@ ORDER = [
     "serving.py",
     "abuse.py",
     "pages.py",
+    "search_page.py",
 ]
 # Arguments of one script in `make bench` (before those given to run.py): serving.py measures
 # the peers and prints the profile of uncached requests in the same run.
