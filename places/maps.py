@@ -5,7 +5,7 @@ Reusable by any app::
     from places import maps
     fmap = maps.base_map(center=(44.09, 6.24), zoom=10)
     cluster = maps.marker_cluster().add_to(fmap)
-    folium.Marker((44.09, 6.24), tooltip="Digne-les-Bains").add_to(cluster)
+    folium.Marker((44.09, 6.24), tooltip="Digne-les-Bains", icon=maps.point_icon()).add_to(cluster)
     context["map"] = maps.embed(fmap)   # {"header", "html", "script", "name"}
 
 In the template: ``{{ map.header|safe }}`` in ``<head>``, ``{{ map.html|safe }}`` where the map
@@ -30,6 +30,33 @@ LEAFLET = "vendor/leaflet-1.9.4/"
 MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3/"
 JQUERY = "vendor/jquery-3.7.1/"
 FRANCE = (46.6, 2.4)
+
+# The marks of every map of the site, in the palette (maillage.css: ``.cov-point``,
+# ``.cov-cluster-*``, colours from the ``--map-*`` custom properties), never Leaflet's blue pin
+# nor Leaflet.markercluster's green/yellow/orange bubbles. The coverage map, the search results
+# and a place's sheet draw their places with these; the legends show the same classes.
+POINT, CLUSTER = "cov-point", "cov-cluster"
+POINT_SIZE = 16
+POINT_ICON = f'L.divIcon({{className: "{POINT}", iconSize: [{POINT_SIZE}, {POINT_SIZE}]}})'
+CLUSTER_ICON = """function (cluster) {
+  var count = cluster.getChildCount();
+  var size = count < 10 ? "small" : count < 50 ? "medium" : "large";
+  return L.divIcon({
+    html: "<span>" + count + "</span>", iconSize: L.point(36, 36),
+    className: "%s %s-" + size + "%s"
+  });
+}"""
+
+
+def cluster_icon(other: bool = False) -> str:
+    """The ``iconCreateFunction`` of a marker cluster group in the palette (``other``: the
+    points of other mediators, in the coverage map's "mon équipe" view)."""
+    return CLUSTER_ICON % (CLUSTER, CLUSTER, f" {CLUSTER}-other" if other else "")
+
+
+def point_icon() -> folium.DivIcon:
+    """The palette's place mark for a folium marker."""
+    return folium.DivIcon(class_name=POINT, icon_size=(POINT_SIZE, POINT_SIZE))
 
 
 def leaflet_js() -> list[tuple[str, str]]:
@@ -70,7 +97,8 @@ def base_map(center=FRANCE, zoom: int = 6, **options) -> folium.Map:
     fmap.default_js = leaflet_js()
     fmap.default_css = leaflet_css()
     # Leaflet finds its marker images from its CSS, which the hashed static names defeat:
-    # tell it where they are (first in the map's script, before any marker is drawn).
+    # tell it where they are (first in the map's script, before any marker is drawn), for a
+    # map that would draw a default marker rather than ``point_icon()``.
     icons = static(LEAFLET + "images/marker-icon.png").rsplit("/", 1)[0] + "/"
     fmap.get_root().script.add_child(
         Element(f"L.Icon.Default.imagePath = {json.dumps(icons)};"), name="leaflet_icon_path"
@@ -85,13 +113,12 @@ def base_map(center=FRANCE, zoom: int = 6, **options) -> folium.Map:
 
 
 def marker_cluster(**options) -> MarkerCluster:
-    """A MarkerCluster whose JS/CSS are the vendored Leaflet.markercluster files."""
+    """A MarkerCluster whose JS/CSS are the vendored Leaflet.markercluster files, its bubbles
+    in the palette (``cluster_icon``) unless told otherwise."""
+    options.setdefault("icon_create_function", cluster_icon())
     cluster = MarkerCluster(**options)
     cluster.default_js = [("markerclusterjs", static(MARKERCLUSTER + "leaflet.markercluster.js"))]
-    cluster.default_css = [
-        ("markerclustercss", static(MARKERCLUSTER + "MarkerCluster.css")),
-        ("markerclusterdefaultcss", static(MARKERCLUSTER + "MarkerCluster.Default.css")),
-    ]
+    cluster.default_css = [("markerclustercss", static(MARKERCLUSTER + "MarkerCluster.css"))]
     return cluster
 
 

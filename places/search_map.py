@@ -4,7 +4,9 @@ folium built this map per request (an element tree of ~60 objects, each rendered
 template: ~50 ms of the page's server time for 20 markers). The Leaflet calls are the same as
 folium's, in one short script: the map centred on the search's origin, the project's tile layer,
 the radius circle, the clustered markers with their popup and tooltip, the view fitted to them.
-Only the places' JSON changes from one search to another.
+Only the places' JSON changes from one search to another. The places and their clusters are
+the palette's marks (``maps.POINT_ICON``, ``maps.cluster_icon``), which the legend under the map
+explains (``LEGEND``).
 
 The same parts as ``maps.embed``: ``header`` (vendored script and style links), ``html`` (the
 map's element), ``script`` (a ``<script>`` carrying the Content-Security-Policy nonce), ``name``
@@ -28,11 +30,12 @@ NAME, CLUSTER = "results_map", "results_cluster"
 ZOOM_FOR_RADIUS_KM = {5: 12, 10: 11, 20: 10, 30: 9, 50: 9, 100: 8}
 CIRCLE = {
     "bubblingMouseEvents": True,
-    "color": "#000091",
+    "className": "map-radius",  # in the palette (maillage.css), as the legend shows it
+    "color": "#0e5e5f",
     "dashArray": None,
     "dashOffset": None,
     "fill": False,
-    "fillColor": "#000091",
+    "fillColor": "#0e5e5f",
     "fillOpacity": 0.2,
     "fillRule": "evenodd",
     "lineCap": "round",
@@ -43,11 +46,21 @@ CIRCLE = {
 }
 
 
+# What the results map draws, for the legend under it (samples with the map's own classes).
+LEGEND = (
+    ("point", maps.POINT, "un lieu (touchez-le pour son adresse)"),
+    ("cluster", maps.CLUSTER, "plusieurs lieux proches (leur nombre) : zoomez ou touchez"),
+    ("ring", "map-radius", "le rayon de la recherche autour de la commune"),
+)
+
+
 def script_json(value) -> str:
     """JSON that may stand inside a ``<script>`` element: no ``<``/``>`` (so no ``</script>``
-    nor ``<!--``), no line separators. Names stay ``maps.text``-escaped (HTML entities)."""
+    nor ``<!--``), no line separators, no ``$``/backtick (a name is never near a template
+    literal). Names stay ``maps.text``-escaped (HTML entities)."""
     text = json.dumps(value, ensure_ascii=False)
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028")):
+    escapes = (("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("$", "\\u0024"))
+    for char, escaped in escapes + (("`", "\\u0060"),):
         text = text.replace(char, escaped)
     return text.replace("\u2029", "\\u2029")
 
@@ -58,8 +71,6 @@ def header() -> str:
         f'<link rel="stylesheet" href="{static(maps.LEAFLET + "leaflet.css")}"/>',
         f'<script src="{static(maps.MARKERCLUSTER + "leaflet.markercluster.js")}"></script>',
         f'<link rel="stylesheet" href="{static(maps.MARKERCLUSTER + "MarkerCluster.css")}"/>',
-        '<link rel="stylesheet" href="'
-        f'{static(maps.MARKERCLUSTER + "MarkerCluster.Default.css")}"/>',
     ]
     return "\n".join(links)
 
@@ -80,6 +91,7 @@ def marker(place) -> dict:
         "lon": round(place.location.x, 6),
         "popup": maps.js_safe(popup),
         "tooltip": maps.text(place.nom),
+        "name": str(place.nom),
     }
 
 
@@ -92,7 +104,6 @@ def results_map(places, origin, radius_km: int) -> dict:
     if len(points) > 1:  # as maps.fit: a single point keeps the radius' zoom
         lats, lons = [p[0] for p in points], [p[1] for p in points]
         bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
-    icons = static(maps.LEAFLET + "images/marker-icon.png").rsplit("/", 1)[0] + "/"
     tiles = {
         "minZoom": 0,
         "maxZoom": 19,
@@ -112,17 +123,17 @@ def results_map(places, origin, radius_km: int) -> dict:
     }
     radius_tooltip = f"<div>Rayon de {radius_km} km</div>"
     lines = [
-        f"L.Icon.Default.imagePath = {script_json(icons)};",
         f"var {NAME} = L.map({script_json(NAME)}, "
         f"Object.assign({{crs: L.CRS.EPSG3857}}, {script_json(options)}));",
         f"L.control.scale().addTo({NAME});",
         f"L.tileLayer({script_json(settings.MAP_TILES_URL)}, {script_json(tiles)}).addTo({NAME});",
         f"L.circle({script_json(centre)}, {script_json({**CIRCLE, 'radius': radius_km * 1000})})"
         f".addTo({NAME}).bindTooltip({script_json(radius_tooltip)}, {{sticky: true}});",
-        f"var {CLUSTER} = L.markerClusterGroup({{}});",
+        f"var {CLUSTER} = L.markerClusterGroup({{iconCreateFunction: {maps.cluster_icon()}}});",
+        f"var results_icon = {maps.POINT_ICON};",
         f"var results_places = {script_json([marker(p) for p in places])};",
         "results_places.forEach(function (p) {",
-        "  L.marker([p.lat, p.lon], {placeId: p.placeId})",
+        "  L.marker([p.lat, p.lon], {placeId: p.placeId, icon: results_icon, title: p.name})",
         "    .bindPopup(L.popup({maxWidth: 280}).setContent('<div>' + p.popup + '</div>'))",
         "    .bindTooltip('<div>' + p.tooltip + '</div>', {sticky: true})",
         f"    .addTo({CLUSTER});",
@@ -137,4 +148,5 @@ def results_map(places, origin, radius_km: int) -> dict:
         "header": header(),
         "html": f'<div class="folium-map" id="{NAME}"></div>',
         "script": f'<script nonce="{csp.nonce_marker()}">\n' + "\n".join(lines) + "\n</script>",
+        "legend": LEGEND,
     }

@@ -242,9 +242,12 @@ def detail(request, pk: int):
     small_map = None
     if place.location is not None:
         fmap = maps.base_map((place.location.y, place.location.x), 15, scroll_wheel_zoom=False)
-        folium.Marker((place.location.y, place.location.x), tooltip=maps.text(place.nom)).add_to(
-            fmap
-        )
+        folium.Marker(
+            (place.location.y, place.location.x),
+            tooltip=maps.text(place.nom),
+            icon=maps.point_icon(),
+            keyboard=False,  # the sheet's one mark: its name and address are the page itself
+        ).add_to(fmap)
         small_map = maps.embed(fmap)
     context = {
         "place": place,

@@ -74,6 +74,13 @@ def test_a_retired_person_finds_help_near_barcelonnette(
     assert page.locator("#result-list .today").first.inner_text().startswith("Aujourd'hui : ")
     markers = page.locator("#results-map .leaflet-marker-icon")
     markers.first.wait_for(state="attached")
+    # the site's own marks, as the legend under the map shows them, not Leaflet's blue pin
+    assert page.locator("#results-map img.leaflet-marker-icon").count() == 0
+    assert (
+        markers.count()
+        == page.locator("#results-map .leaflet-marker-icon:is(.cov-point, .cov-cluster)").count()
+    )
+    assert "un lieu" in page.locator("#results-legend").inner_text()
     page.locator("#results-map").scroll_into_view_if_needed()
     w.shot("results-map")
     shared = page.url  # what the social worker copies
@@ -87,7 +94,7 @@ def test_a_retired_person_finds_help_near_barcelonnette(
     for title in ("Adresse et accès", "Contact et rendez-vous", "Horaires"):
         assert title in sheet
     assert "04400 Barcelonnette" in page.locator("main p.address").inner_text()
-    assert re.search(r"Mis à jour le \d+ \w+ \d{4}|Date de mise à jour inconnue", sheet)
+    assert re.search(r"Mis à jour le (1er|\d+) \w+ \d{4}|Date de mise à jour inconnue", sheet)
     assert "Acceslibre" in sheet  # the accessibility sheet, or that there is none
     with django_db_blocker.unblock():
         shown = list(
@@ -99,7 +106,7 @@ def test_a_retired_person_finds_help_near_barcelonnette(
         assert name in sheet, f"consenting mediator {name} not on the sheet"
     if page.locator("table.week").count():
         assert page.locator("table.week tr[aria-current=date]").count() == 1
-    page.locator(".map-small .leaflet-marker-icon").first.wait_for(state="attached")
+    page.locator(".map-small .leaflet-marker-icon.cov-point").wait_for(state="attached")
     w.shot("place-sheet", full_page=True)
     w.axe()
     page.emulate_media(media="print")

@@ -176,7 +176,7 @@ def test_place_sheet_in_plain_french(client):
 def test_old_data_carries_a_warning(client):
     place = make_place("gap", "Vieille fiche", date_maj=date(2022, 3, 1))
     page = html(client, f"/lieux/{place.pk}/")
-    assert "Mis à jour le 1 mars 2022" in page
+    assert "Mis à jour le 1<sup>er</sup> mars 2022" in page
     assert "Informations de plus d'un an" in page
 
 
