@@ -41,6 +41,7 @@ cannot be created lets the request through.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import math
 import os
@@ -223,6 +224,13 @@ def tile_budget(client: str, spent: float = 0.0) -> float:
         os.close(fd)
 
 
+@functools.cache
+def busy_page(message: str) -> str:
+    """The French 503 page, rendered once per message: it needs no request (no nonce'd
+    script), and a flooder's refusals must cost next to nothing beside the victim's answers."""
+    return render_to_string("503.html", {"message": message})
+
+
 def busy(request, message: str = BUSY) -> HttpResponse:
     path = request.path
     if path.startswith(api_errors.OGC_PREFIX):
@@ -230,7 +238,7 @@ def busy(request, message: str = BUSY) -> HttpResponse:
     elif path.startswith(api_errors.MACHINE_PREFIXES):
         response = api_errors._json({"error": "busy", "detail": message}, 503)
     else:
-        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+        response = HttpResponse(busy_page(message), status=503)
         response["Cache-Control"] = "no-store"
     response["Retry-After"] = "2"
     response._has_been_logged = True  # expected under load: not an error for Django's log
