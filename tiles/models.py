@@ -2,12 +2,12 @@
 
 A low-zoom tile holds thousands of communes: simplifying and projecting their polygons on every
 request cost most of a second (issue 12). So PostGIS stores each outline in Web Mercator
-(EPSG:3857) once per zoom 0 to 7, simplified to half a tile unit of that zoom
-(``ST_Simplify``, Douglas-Peucker) and snapped to that zoom's grid of tile units (4096 per
-tile): a tile of zoom z only maps its rows to tile coordinates and clips them. Band 8 is the
-outline unsimplified, for zooms 8 and up (the source has ~60 points a commune: nothing left to
-simplify there). Snapping to the grid keeps a border shared by two communes shared where both
-keep its vertices.
+(EPSG:3857) once per zoom 0 to 7, simplified to one tile unit of that zoom (``ST_Simplify``,
+Douglas-Peucker; an eighth of a screen pixel, migration 0008) and snapped to that zoom's grid
+of tile units (4096 per tile): a tile of zoom z only maps its rows to tile coordinates and
+clips them. Band 8 is the outline unsimplified, for zooms 8 and up (the source has ~60 points
+a commune: nothing left to simplify there). Snapping to the grid keeps a border shared by two
+communes shared where both keep its vertices.
 
 Kept in sync by triggers on ``territories_commune`` (migration 0005): an insert, a changed
 outline, a deletion or a truncation rewrites or removes that commune's rows in the writer's
