@@ -140,10 +140,12 @@ class PlaceListView(GeoJSONAPIView):
 
     @staticmethod
     def links(request, search: PlaceFilter, matched: int) -> list[dict]:
+        base = request.build_absolute_uri(request.path) + "?"
+        query = request.query_params.copy()
+
         def url(page: int) -> str:
-            query = request.query_params.copy()
             query["page"] = str(page)
-            return request.build_absolute_uri(request.path) + "?" + urlencode(query, doseq=True)
+            return base + urlencode(query, doseq=True)
 
         links = [{"rel": "self", "type": MEDIA_TYPE, "href": url(search.page)}]
         if search.page * search.page_size < matched:
