@@ -48,6 +48,16 @@ CLUSTER_ICON = """function (cluster) {
 }"""
 
 
+# Every popup of every map opens clear of the zoom buttons (top left) and the layer control (top
+# right): the map pans so that the popup starts below them; and it is never wider than a phone's
+# map (260 px of content: 306 px with its frame, in a 354 px map). On a phone the tapped
+# commune's popup sat under the controls, its first line and close button hidden.
+POPUPS_CLEAR_OF_CONTROLS = (
+    "L.Popup.mergeOptions({maxWidth: 260, autoPanPaddingTopLeft: L.point(10, 90), "
+    "autoPanPaddingBottomRight: L.point(10, 20)});"
+)
+
+
 def cluster_icon(other: bool = False) -> str:
     """The ``iconCreateFunction`` of a marker cluster group in the palette (``other``: the
     points of other mediators, in the coverage map's "mon équipe" view)."""
@@ -103,6 +113,7 @@ def base_map(center=FRANCE, zoom: int = 6, **options) -> folium.Map:
     fmap.get_root().script.add_child(
         Element(f"L.Icon.Default.imagePath = {json.dumps(icons)};"), name="leaflet_icon_path"
     )
+    fmap.get_root().script.add_child(Element(POPUPS_CLEAR_OF_CONTROLS), name="popups_clear")
     folium.TileLayer(
         tiles=settings.MAP_TILES_URL,
         attr=settings.MAP_TILES_ATTRIBUTION,

@@ -123,6 +123,7 @@ def results_map(places, origin, radius_km: int) -> dict:
     }
     radius_tooltip = f"<div>Rayon de {radius_km} km</div>"
     lines = [
+        maps.POPUPS_CLEAR_OF_CONTROLS,
         f"var {NAME} = L.map({script_json(NAME)}, "
         f"Object.assign({{crs: L.CRS.EPSG3857}}, {script_json(options)}));",
         f"L.control.scale().addTo({NAME});",

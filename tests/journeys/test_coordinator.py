@@ -40,6 +40,29 @@ POINT_IN = """(css) => {
 }"""
 
 
+# the boxes of the open popup (its whole frame, close button included) that the map's controls
+# (zoom, layers) or the map's own edge would hide
+HIDDEN_PARTS = """() => {
+  const popup = document.querySelector(".leaflet-popup");
+  const frame = popup.closest(".leaflet-container").getBoundingClientRect();
+  const parts = [popup.querySelector(".leaflet-popup-content-wrapper"),
+                 popup.querySelector(".leaflet-popup-close-button")];
+  const controls = [...document.querySelectorAll(".leaflet-control-zoom, .leaflet-control-layers")];
+  const hidden = [];
+  for (const part of parts) {
+    const box = part.getBoundingClientRect();
+    if (box.top < frame.top || box.left < frame.left || box.right > frame.right)
+      hidden.push(part.className + " outside the map");
+    for (const control of controls) {
+      const c = control.getBoundingClientRect();
+      if (box.left < c.right && c.left < box.right && box.top < c.bottom && c.top < box.bottom)
+        hidden.push(part.className + " under " + control.className);
+    }
+  }
+  return hidden;
+}"""
+
+
 def submit_controls(page, **choices):
     controls = page.locator("#coverage-controls")
     for name, value in choices.items():
@@ -63,6 +86,8 @@ def tap_uncovered_commune(w):
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     page.wait_for_timeout(400)  # the map pans to show the popup
+    # its first line and its close button clear of the zoom and layer buttons
+    assert page.evaluate(HIDDEN_PARTS) == []
     return " ".join(popup.inner_text().split())
 
 
