@@ -40,29 +40,13 @@ IFN_CLASSES = [f"ifn-{n}" for n in range(1, 8)]
 NO_IFN = "ifn-none"
 # Class breaks: the national septiles of the IFN total (35,006 communes, rounded).
 IFN_BREAKS = [4.4, 5.2, 5.8, 6.4, 7.0, 7.6]
-POINT, OTHER_POINT, CLUSTER, SITE, CIRCLE, OUTLINE = (
-    "cov-point",
-    "cov-point-other",
-    "cov-cluster",
-    "cov-site",
-    "cov-circle",
-    "cov-outline",
-)
+POINT, CLUSTER = place_maps.POINT, place_maps.CLUSTER  # the site's marks of a place
+OTHER_POINT, SITE, CIRCLE, OUTLINE = ("cov-point-other", "cov-site", "cov-circle", "cov-outline")
 PRECISION = 4
 
-# Clusters in the palette (three sizes), not Leaflet.markercluster's green/yellow/orange.
-CLUSTER_ICON = """function (cluster) {
-  var count = cluster.getChildCount();
-  var size = count < 10 ? "small" : count < 50 ? "medium" : "large";
-  return L.divIcon({
-    html: "<span>" + count + "</span>", iconSize: L.point(36, 36),
-    className: "%s %s-" + size + "%s"
-  });
-}"""
-
-
-def cluster_icon(other: bool = False) -> str:
-    return CLUSTER_ICON % (CLUSTER, CLUSTER, f" {CLUSTER}-other" if other else "")
+# Clusters in the palette (three sizes), not Leaflet.markercluster's green/yellow/orange: the
+# site's one definition (the search results use it too).
+cluster_icon = place_maps.cluster_icon
 
 
 class PointsLayer(MacroElement):
@@ -74,7 +58,8 @@ class PointsLayer(MacroElement):
         """{% macro script(this, kwargs) %}
         (function () {
           var points = {{ this.points|tojson }};
-          var icon = L.divIcon({className: {{ this.icon_class|tojson }}, iconSize: [16, 16]});
+          var icon = L.divIcon({className: {{ this.icon_class|tojson }},
+            iconSize: [{{ this.size }}, {{ this.size }}]});
           points.forEach(function (p) {
             var link = document.createElement("a");
             link.href = "/lieux/" + p[0] + "/";
@@ -99,6 +84,7 @@ class PointsLayer(MacroElement):
         self.circles = circles
         self.radius = float(radius_m)
         self.icon_class = icon_class
+        self.size = place_maps.POINT_SIZE
 
 
 class SitesLayer(Layer):
