@@ -50,10 +50,10 @@ CLUSTER_ICON = """function (cluster) {
 
 # Every popup of every map opens clear of the zoom buttons (top left) and the layer control (top
 # right): the map pans so that the popup starts below them; and it is never wider than a phone's
-# map (260 px of content: 306 px with its frame, in a 354 px map). On a phone the tapped
+# map (280 px of content: 326 px with its frame, in a 354 px map). On a phone the tapped
 # commune's popup sat under the controls, its first line and close button hidden.
 POPUPS_CLEAR_OF_CONTROLS = (
-    "L.Popup.mergeOptions({maxWidth: 260, autoPanPaddingTopLeft: L.point(10, 90), "
+    "L.Popup.mergeOptions({maxWidth: 280, autoPanPaddingTopLeft: L.point(10, 90), "
     "autoPanPaddingBottomRight: L.point(10, 20)});"
 )
 
