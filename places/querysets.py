@@ -43,6 +43,11 @@ def fold(text: str) -> str:
 FUZZY_MIN_LENGTH = 4  # shorter words look like too many others
 
 
+def has_digit(word: str) -> bool:
+    """Whether a search word has an ASCII digit (it may begin a SIRET, RNA or postal code)."""
+    return any("0" <= char <= "9" for char in word)
+
+
 class AsGeometry(models.Func):
     """``location::geometry``: the exact expression of the index ``place_location_geom_gist``."""
 
@@ -153,29 +158,34 @@ class PlaceQuerySet(models.QuerySet):
 
         Every word must be found. When no place holds them all as typed, words with a typo
         count too ("barcelonette", "mediatheque de dign"): trigram word similarity (pg_trgm,
-        GIN index ``place_search_trgm``), the most similar first (``search_rank``)."""
+        GIN index ``place_search_trgm``), the most similar first (``search_rank``).
+
+        Every condition on a word is one the trigram index answers (``LIKE '%word%'`` and
+        ``%>`` on ``SearchText``), so a search reads the index, never every place: only a word
+        with a digit may also begin a SIRET / RNA number (``pivot``) or a postal code, which
+        have one (SIRET and postal codes are digits, an RNA number W and digits); such a word
+        is matched as typed, without typo tolerance (a typo in a number is another number)."""
         words = [word for word in (text or "").split() if fold(word)][:8]
         if not words:
             return self
+
+        def found(word: str):
+            match = Q(_search__contains=fold(word))
+            if has_digit(word):
+                match |= Q(pivot__startswith=word) | Q(code_postal__startswith=word)
+            return match
+
         exact = self.alias(_search=SearchText())
         for word in words:
-            exact = exact.filter(
-                Q(_search__contains=fold(word))
-                | Q(pivot__startswith=word)
-                | Q(code_postal__startswith=word)
-            )
+            exact = exact.filter(found(word))
         if exact.exists():
             return exact
         fuzzy = self.alias(_search=SearchText())
         rank = Value(0.0)
         for word in words:
             folded = fold(word)
-            match = (
-                Q(_search__contains=folded)
-                | Q(pivot__startswith=word)
-                | Q(code_postal__startswith=word)
-            )
-            if len(folded) >= FUZZY_MIN_LENGTH:
+            match = found(word)
+            if len(folded) >= FUZZY_MIN_LENGTH and not has_digit(word):
                 match |= Q(_search__trigram_word_similar=folded)
                 rank = rank + TrigramWordSimilarity(folded, "_search")
             fuzzy = fuzzy.filter(match)
