@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from actors.models import Invitation
 
@@ -85,9 +86,14 @@ def tap_uncovered_commune(w):
         page.mouse.click(*point)
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
-    page.wait_for_timeout(400)  # the map pans to show the popup
-    # its first line and its close button clear of the zoom and layer buttons
+    # the map pans to show the popup (slower on a loaded machine): its first line and its close
+    # button end up clear of the zoom and layer buttons
+    try:
+        page.wait_for_function(f"() => ({HIDDEN_PARTS})().length === 0", timeout=3000)
+    except PlaywrightTimeout:
+        pass
     assert page.evaluate(HIDDEN_PARTS) == []
+    page.wait_for_timeout(300)  # the pan's last frames, for the screenshot
     return " ".join(popup.inner_text().split())
 
 
