@@ -270,7 +270,10 @@ def test_one_commit_schedules_one_update_that_applies_the_changes(
         change.add_place()
         change.move_place()
         Activity.objects.filter(pk=change.pick(Activity.objects.current()).pk).end()
-    assert len(callbacks) == 1  # one coverage update per transaction, after its commit
+    # One coverage update per transaction, after its commit (other apps, such as the places'
+    # same-place groups, may schedule their own work on the same commit).
+    coverage_updates = [c for c in callbacks if c.__module__ == "coverage.signals"]
+    assert len(coverage_updates) == 1
     assert pending.summary() == (0, False) and services.is_fresh()
     assert_stored_equals_full_recomputation()
 
