@@ -3,6 +3,8 @@ destructive action asks first on a page of its own (``confirm``: works without J
 every action returns to the row or section it was done on (``back``), whose message is shown
 there (``feedback``) rather than at the top of a page opened lower down."""
 
+import re
+
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -13,6 +15,21 @@ FEEDBACK_AT = "actors-feedback-at"  # session key: the section a redirect opens 
 # A row's anchor (``membre-12``) -> the section that shows the message.
 SECTIONS = {"membre": "membres", "invitation": "invitations", "mediateur": "hors-equipe"}
 SECTIONS["activite"] = "lieux"
+
+# French typography: a narrow no-break space (U+202F) before ? ! ; and inside « »; a no-break
+# space (U+00A0) before ":"; the sign never wraps onto a line of its own.
+NARROW_NBSP, NBSP = "\u202f", "\u00a0"
+_BEFORE_SIGN = re.compile(r"[ \u00a0\u202f]+([?!;»])")
+_AFTER_GUILLEMET = re.compile(r"«[ \u00a0\u202f]*")
+_BEFORE_COLON = re.compile(r"[ \u00a0\u202f]+:")
+
+
+def french_spacing(text: str) -> str:
+    """``text`` with the no-break spaces of French punctuation ("équipe ?" -> "équipe\u202f?",
+    "« mon équipe »" with narrow no-break spaces inside)."""
+    text = _BEFORE_SIGN.sub(NARROW_NBSP + r"\1", text)
+    text = _AFTER_GUILLEMET.sub("«" + NARROW_NBSP, text)
+    return _BEFORE_COLON.sub(NBSP + ":", text)
 
 
 def safe_next(request, target: str) -> str:
@@ -50,12 +67,13 @@ def feedback(request) -> dict:
 
 def confirm(request, *, title, question, details, action, cancel, status=200):
     """A page that asks before a destructive action (no JavaScript needed): the button posts
-    to the same address; "Annuler" goes back to the row."""
+    to the same address; "Annuler" goes back to the row. Its texts are spaced the French way
+    (``french_spacing``): the "?" of the question never wraps alone."""
     back = safe_next(request, request.GET.get("next", "")) or cancel
     context = {
-        "title": title,
-        "question": question,
-        "details": details,
+        "title": french_spacing(title),
+        "question": french_spacing(question),
+        "details": french_spacing(details),
         "action": action,
         "cancel": back,
         "next": safe_next(request, request.GET.get("next", "")),

@@ -41,7 +41,7 @@ def test_removing_a_member_asks_first_then_returns_to_the_members(client, team):
     asked = client.get(path)
     assert asked.status_code == 200
     text = html.unescape(asked.content.decode())
-    assert "Retirer Camille Membre de votre équipe ?" in text
+    assert "Retirer Camille Membre de votre équipe\u202f?" in text
     assert forms_posting_to(text, path) == 1
     assert f'href="/mon-equipe/#membre-{member.pk}"' in text  # "Annuler" back to the row
     assert list(Actor.objects.team_of(coordinator)) == [member]  # asking changed nothing
@@ -78,7 +78,7 @@ def test_an_invitation_can_be_cancelled(client, team, digne):
     assert f'href="{path}"' in page and f'id="invitation-{invitation.pk}"' in page
 
     asked = html.unescape(client.get(path).content.decode())
-    assert "Annuler l'invitation envoyée à invitee@example.org ?" in asked
+    assert "Annuler l'invitation envoyée à invitee@example.org\u202f?" in asked
     assert Invitation.objects.filter(pk=invitation.pk).exists()
     done = client.post(path)
     assert done["Location"] == "/mon-equipe/#invitations"
@@ -133,7 +133,7 @@ def test_ending_an_activity_asks_first_then_returns_to_my_places(client, digne):
     page = html.unescape(client.get("/mon-profil/").content.decode())
     assert forms_posting_to(page, path) == 0 and f'href="{path}"' in page
     asked = html.unescape(client.get(path).content.decode())
-    assert "Terminer votre activité à Médiathèque de Digne ?" in asked
+    assert "Terminer votre activité à Médiathèque de Digne\u202f?" in asked
     assert f'href="/mon-profil/#activite-{activity.pk}"' in asked
     activity.refresh_from_db()
     assert activity.end_date is None

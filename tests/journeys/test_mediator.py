@@ -166,7 +166,8 @@ def walk_the_journey(w, mediator, coverage: bool):
     row = page.locator("#current-activities tbody tr").filter(has_text=name.split(" (")[0])
     submit(w, row.get_by_role("link", name=re.compile("^Terminer")))
     question = page.locator("h1").inner_text()
-    assert question.startswith("Terminer votre activité à ") and question.endswith(" ?")
+    assert question.startswith("Terminer votre activité à ")
+    assert question.endswith("\u202f?")  # a narrow no-break space: the "?" never wraps alone
     w.shot("end-asked-first")
     w.axe()
     submit(w, page.get_by_role("button", name="Terminer l'activité"))
