@@ -56,10 +56,18 @@ OVERSEAS_PREFIXES = {
     "0696": "596",
     "0697": "596",
 }
-EXAMPLE = "04 92 80 71 30"
+
+
+def unbroken(number: str) -> str:
+    """A number written in a sentence, its groups joined by no-break spaces: a phone's narrow
+    screen never breaks "04 92 80 71 30" in the middle."""
+    return number.replace(" ", "\u00a0")
+
+
+EXAMPLE = unbroken("04 92 80 71 30")
 MESSAGE = (
     "Numéro de téléphone illisible : écrivez-le comme on le compose en France "
-    f"(par exemple {EXAMPLE}, 0262 90 47 00 ou +33 4 92 80 71 30)."
+    f"(par exemple {EXAMPLE}, {unbroken('0262 90 47 00')} ou {unbroken('+33 4 92 80 71 30')})."
 )
 _NOISE = re.compile(r"[\s.\-/()\u00a0\u202f]")
 

@@ -103,7 +103,10 @@ def test_the_profile_refuses_an_unreadable_number_saying_how_to_write_it(client)
         {"first_name": "Profil", "last_name": "X", "email": mediator.email, "phone": "04 92"},
     )
     assert response.status_code == 400
-    assert "04 92 80 71 30" in response.content.decode()
+    page = response.content.decode()
+    # the help text's example and the error's, each unbroken on a phone (no-break spaces)
+    assert "Comme vous le composez, par exemple 04\u00a092\u00a080\u00a071\u00a030." in page
+    assert "0262\u00a090\u00a047\u00a000 ou +33\u00a04\u00a092\u00a080\u00a071\u00a030" in page
     mediator.refresh_from_db()
     assert mediator.phone != "04 92"
 
