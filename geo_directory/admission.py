@@ -56,7 +56,7 @@ from django.contrib.auth import SESSION_KEY
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 
 from geo_directory import api_errors
 from geo_directory.auth import client_ip
@@ -251,16 +251,42 @@ def busy(request, message: str = BUSY) -> HttpResponse:
 BUDGETED_VIEWS = {"tiles:tile"}
 
 
+MAX_ROUTES = 4096  # paths whose route this worker remembers (a place's id makes one path each)
+_ROUTES: OrderedDict[tuple, tuple[str, bool] | None] = OrderedDict()
+_ROUTES_LOCK = threading.Lock()
+
+
+def route_of(path_info: str) -> tuple[str, bool] | None:
+    """(route, held to a budget) of the view serving ``path_info``, None for a path no view
+    serves: resolved once per worker and path (a URL resolution costs more than the rest of
+    this guard; the handler resolves the path again for the view), the most recent
+    ``MAX_ROUTES`` paths kept."""
+    key = (get_urlconf() or settings.ROOT_URLCONF, path_info)
+    with _ROUTES_LOCK:
+        if key in _ROUTES:
+            _ROUTES.move_to_end(key)
+            return _ROUTES[key]
+    try:
+        match = resolve(path_info)
+        found = (match.route, match.view_name in BUDGETED_VIEWS)
+    except Resolver404:
+        found = None
+    with _ROUTES_LOCK:
+        _ROUTES[key] = found
+        while len(_ROUTES) > MAX_ROUTES:
+            _ROUTES.popitem(last=False)
+    return found
+
+
 def kind_of(request) -> tuple[tuple, bool] | None:
     """The request's kind (route, format, parameter names) and whether it is held to a budget
     (tiles) rather than to the slots; None for a path no view serves."""
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
+    found = route_of(request.path_info)
+    if found is None:
         return None
+    route, budgeted = found
     names = tuple(sorted(name[:40] for name in request.GET)[:12])
-    kind = (match.route, request.GET.get("format"), names)
-    return kind, match.view_name in BUDGETED_VIEWS
+    return (route, request.GET.get("format"), names), budgeted
 
 
 class CostlyRequestsMiddleware:

@@ -64,6 +64,10 @@ and for ``SHARED_PAUSE_S`` seconds this worker does not try it again, so no requ
   map fetches (every threshold, basis and view of one version share them);
 - ``same-place-groups`` (memory): the groups of records of one real place, per places' version
   (stored in the database when places are written: ``places.same_place``);
+- ``layer-features`` (memory): a layer's Feature texts (no extras such as a distance) per data
+  version, in blocks of 32 ids (``LayerWriter.feature_texts``): a panning map or a moved "near
+  me" point has PostGIS answer only the ids of its page, and the places it showed a moment ago
+  are not written again;
 - ``layer-sql`` (memory, ``memo``): a layer's rows compiled to SQL per layer options; no data
   in it, so no version in its key.
 """
@@ -86,7 +90,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
-from django.db import connection, connections
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpResponse
 
 ALIAS = "responses"
@@ -99,6 +103,7 @@ try:  # CACHE_URL: Redis as the shared tier (a connection refused is a RedisErro
     DISK_ERRORS = (*DISK_ERRORS, RedisError)
 except ImportError:  # pragma: no cover
     pass
+DATABASE_ERRORS = (OperationalError, InterfaceError)  # a connection that PostgreSQL dropped
 SHARED_PAUSE_S = 2.0  # after a failure of the shared tier, this worker leaves it alone this long
 
 
@@ -116,7 +121,23 @@ def version() -> Version:
     tests); with the write's clock time it does not."""
     from geo_directory.replicas import read_alias  # the request's database: replica or primary
 
-    with connections[read_alias()].cursor() as cursor:
+    db = connections[read_alias()]
+    if db.connection is None or db.health_check_done or db.in_atomic_block:
+        return _read_version(db)
+    # The request's first statement (a public answer reads its version first): it is the
+    # connection's health check. Django's own (CONN_HEALTH_CHECKS) would send a ``SELECT 1``
+    # first, a round trip more on every request: instead a connection found broken here (PostGIS
+    # restarted) is closed and the version read again on a new one.
+    db.health_check_done = True
+    try:
+        return _read_version(db)
+    except DATABASE_ERRORS:
+        db.close()
+    return _read_version(db)
+
+
+def _read_version(db) -> Version:
+    with db.cursor() as cursor:
         cursor.execute(f"SELECT version, changed_at FROM {VERSION_TABLE} WHERE id = 1")
         row = cursor.fetchone()
     return Version(*row) if row else Version(0, None)

@@ -21,9 +21,14 @@ import logging
 import sys
 import unicodedata
 
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.middleware.locale import LocaleMiddleware as _LocaleMiddleware
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.views.defaults import server_error as django_server_error
 
 from geo_directory import api_errors, csp
@@ -204,3 +209,36 @@ class CSPNonceMiddleware:
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(response.content))
         return response
+
+
+class LocaleMiddleware(_LocaleMiddleware):
+    """Django's, for a site of one language (``settings.LANGUAGES``) without language
+    prefixes in its URLs: whatever the cookie or ``Accept-Language`` say, Django would choose
+    that language; it is activated at once, without parsing them, and the answer says the same
+    (``Vary: Accept-Language``, ``Content-Language``)."""
+
+    def process_request(self, request):
+        language = _only_language(getattr(request, "urlconf", settings.ROOT_URLCONF))
+        if language is None:
+            return super().process_request(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request, response):
+        if _only_language(getattr(request, "urlconf", settings.ROOT_URLCONF)) is None:
+            return super().process_response(request, response)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+def _only_language(urlconf) -> str | None:
+    """The one language Django's ``get_language_from_request`` can choose here, or None."""
+    if len(settings.LANGUAGES) != 1 or is_language_prefix_patterns_used(urlconf)[0]:
+        return None
+    try:
+        language = translation.get_supported_language_variant(settings.LANGUAGE_CODE)
+    except LookupError:
+        return None
+    return language if language == settings.LANGUAGES[0][0] else None

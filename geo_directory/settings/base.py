@@ -98,10 +98,10 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "geo_directory.compression.GZipExceptRangesMiddleware",
     # Content-Security-Policy (django-csp), then the request's nonce put in the page (cached too).
-    "csp.middleware.CSPMiddleware",
+    "geo_directory.csp.CSPMiddleware",
     "geo_directory.middleware.CSPNonceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "geo_directory.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -3,13 +3,18 @@ cost one statement after the version, compile nothing per request, touch no sess
 
 import json
 import random
+import re
+from contextlib import contextmanager
 from unittest import mock
 
 import pytest
-from django.db import connection
+from csp import utils as csp_utils
+from django import urls
+from django.db import close_old_connections, connection, connections
 from django.db.models.sql.compiler import SQLCompiler
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from geo_directory import cache as response_cache
 from places.api import pages
@@ -95,3 +100,124 @@ def test_an_anonymous_api_read_touches_no_session(client):
     assert not response.cookies
     vary = [part.strip().lower() for part in response["Vary"].split(",")]
     assert "cookie" not in vary and {"accept", "accept-encoding"} <= set(vary)
+
+
+# The headers of an API GET as the code before issue 13's fixed-cost work answered them
+# (recorded from it; the policy's directives sorted: django-csp orders them by a set).
+RECORDED_HEADERS = {
+    "Content-Type": "application/geo+json",
+    "Cache-Control": "public, no-cache",
+    "Vary": "Accept, Accept-Encoding, Accept-Language, origin",
+    "Allow": "GET, HEAD, OPTIONS",
+    "X-Frame-Options": "DENY",
+    "Content-Language": "fr",
+    "Content-Encoding": "gzip",
+    "access-control-allow-origin": "*",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+RECORDED_POLICY = [
+    "base-uri 'self'",
+    "connect-src 'self' https://*.tile.openstreetmap.fr",
+    "default-src 'self'",
+    "font-src 'self' data:",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+    "img-src 'self' data: blob: https://*.tile.openstreetmap.fr",
+    "object-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    "worker-src 'self' blob:",
+]
+BROWSER = {
+    "HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.8",
+    "HTTP_ORIGIN": "https://exemple.org",
+    "HTTP_ACCEPT_ENCODING": "gzip",
+}
+
+
+def test_an_api_get_keeps_the_recorded_headers_and_builds_no_policy_nor_route(client, settings):
+    settings.COSTLY_CONCURRENCY = 2  # the admission on, as served
+    url = f"{URL}?near=5.93,44.19&radius_km=20&page_size=10"
+    client.get(url, **BROWSER)  # this worker's first: the policy and the route, once
+    with (
+        mock.patch("csp.middleware.build_policy", wraps=csp_utils.build_policy) as policy,
+        mock.patch("geo_directory.csp.build_policy", wraps=csp_utils.build_policy) as ours,
+        mock.patch("geo_directory.admission.resolve", wraps=urls.resolve) as resolve,
+        mock.patch.object(
+            translation, "get_language_from_request", wraps=translation.get_language_from_request
+        ) as language,
+    ):
+        response = client.get(url, **BROWSER)
+    assert response.status_code == 200
+    headers = dict(response.items())
+    policy_text = headers.pop("Content-Security-Policy")
+    for name in ("ETag", "Last-Modified", "Content-Length"):  # the data's, the gzip's
+        headers.pop(name)
+    assert headers == RECORDED_HEADERS
+    assert sorted(policy_text.split("; ")) == RECORDED_POLICY
+    assert not response.cookies
+    # built once per worker, not per request (django-csp built it twice, report-only included)
+    assert policy.call_count == ours.call_count == 0
+    assert resolve.call_count == 0  # the admission's route of this path: remembered
+    assert language.call_count == 0  # one language: no cookie nor Accept-Language parsed
+
+
+def test_a_page_still_gets_a_nonce_in_its_policy(client):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
+    assert f'nonce="{nonce}"'.encode() in response.content
+    assert client.get("/")["Content-Security-Policy"] != policy  # a fresh nonce each time
+
+
+@contextmanager
+def own_connection():
+    """The default connection as a worker has it: its own, in autocommit (not the test's
+    transaction; the demo data is committed), started over by each request. Yields it and the
+    test's own connection."""
+    original = connections["default"]
+    # kept between requests, as served (the tests' settings close it after each request)
+    fresh = original.__class__({**original.settings_dict, "CONN_MAX_AGE": 60}, alias="default")
+    connections["default"] = fresh
+    try:
+        yield fresh, original
+    finally:
+        fresh.close()
+        connections["default"] = original
+
+
+NEAR_ME = f"{URL}?near=5.93,44.19&radius_km=20&page_size=10"
+
+
+def test_an_uncached_near_me_request_is_two_statements_and_no_health_check(client):
+    with own_connection() as (db, _test_db):
+        client.get(NEAR_ME)  # this worker's first of the shape
+        client.get(f"{URL}?bbox=5.5,43.5,7.0,44.7&page_size=1000")  # the area's Features
+        with mock.patch.object(
+            type(db), "is_usable", autospec=True, wraps=type(db).is_usable
+        ) as is_usable:
+            for point in ("5.95,44.17", "5.91,44.21", "6.02,44.1"):
+                close_old_connections()  # what a request's start does (the test client not)
+                with CaptureQueriesContext(db) as queries:
+                    response = client.get(NEAR_ME.replace("5.93,44.19", point))
+                assert response.status_code == 200 and json.loads(response.content)["features"]
+                # the version (also the connection's check), the page's ids; no SELECT 1
+                statements = [q["sql"] for q in queries]
+                assert len(statements) == 2, [q[:70] for q in statements]
+                assert response_cache.VERSION_TABLE in statements[0]
+                assert is_usable.call_count == 0
+
+
+def test_a_connection_dropped_by_postgis_is_replaced_at_the_version_read(client):
+    with own_connection() as (db, test_db):
+        assert client.get(NEAR_ME).status_code == 200
+        pid = db.connection.info.backend_pid
+        with test_db.cursor() as cursor:  # as a PostGIS restart would
+            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+        close_old_connections()
+        response = client.get(NEAR_ME.replace("5.93", "5.94"))
+        assert response.status_code == 200, response.content[:200]
+        assert db.connection.info.backend_pid != pid
