@@ -236,6 +236,13 @@ class PlacesVersion(models.Model):
     groups = models.JSONField(null=True, editable=False)
     groups_version = models.BigIntegerField(null=True, editable=False)
     groups_changed_at = models.DateTimeField(null=True, editable=False)
+    # The last writing transaction (its ``txid_current()``), the version before its first write
+    # and the places it wrote (for a decision: the places of its two keys), kept by the trigger
+    # (migration 0010): the groups of ``xact_base`` plus these places give the groups of
+    # ``version`` without a national build. NULL: unknown or too many (a full build).
+    xact_id = models.BigIntegerField(null=True, editable=False)
+    xact_base = models.BigIntegerField(null=True, editable=False)
+    xact_places = ArrayField(models.BigIntegerField(), null=True, editable=False)
 
     class Meta:
         verbose_name = "version des lieux"
