@@ -3,7 +3,8 @@
 folium built this map per request (an element tree of ~60 objects, each rendered by its own Jinja
 template: ~50 ms of the page's server time for 20 markers). The Leaflet calls are the same as
 folium's, in one short script: the map centred on the search's origin, the project's tile layer,
-the radius circle, the clustered markers with their popup and tooltip, the view fitted to them.
+the radius circle, the clustered markers with their popup and tooltip, the view fitted to the
+circle and the markers together (``fit_view``).
 Only the places' JSON changes from one search to another. The places and their clusters are
 the palette's marks (``maps.POINT_ICON``, ``maps.cluster_icon``), which the legend under the map
 explains (``LEGEND``).
@@ -28,6 +29,9 @@ from . import maps
 
 NAME, CLUSTER = "results_map", "results_cluster"
 ZOOM_FOR_RADIUS_KM = {5: 12, 10: 11, 20: 10, 30: 9, 50: 9, 100: 8}
+# The view never zooms closer than this: a street's scale, enough to tell two places apart.
+MAX_FIT_ZOOM = 15
+RADIUS = "results_radius"
 CIRCLE = {
     "bubblingMouseEvents": True,
     "className": "map-radius",  # in the palette (maillage.css), as the legend shows it
@@ -95,15 +99,22 @@ def marker(place) -> dict:
     }
 
 
+def fit_view() -> str:
+    """The map framed on the search: the radius circle and every result, whichever reaches
+    further (a single result next to the origin used to zoom to ~300 m, the circle off-screen),
+    never closer than ``MAX_FIT_ZOOM``; the page opens on that view (no zoom animation)."""
+    return (
+        f"var results_view = {RADIUS}.getBounds();\n"
+        f"if ({CLUSTER}.getLayers().length) results_view.extend({CLUSTER}.getBounds());\n"
+        f"{NAME}.fitBounds(results_view, "
+        f"{{padding: [16, 16], maxZoom: {MAX_FIT_ZOOM}, animate: false}});"
+    )
+
+
 def results_map(places, origin, radius_km: int) -> dict:
     """The parts of the results map of ``places`` (each with ``sheet_pk`` and
     ``distance_text``) around ``origin`` within ``radius_km``."""
     centre = [round(origin.y, 6), round(origin.x, 6)]
-    points = [(p.location.y, p.location.x) for p in places] + [(origin.y, origin.x)]
-    bounds = None
-    if len(points) > 1:  # as maps.fit: a single point keeps the radius' zoom
-        lats, lons = [p[0] for p in points], [p[1] for p in points]
-        bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
     tiles = {
         "minZoom": 0,
         "maxZoom": 19,
@@ -119,6 +130,7 @@ def results_map(places, origin, radius_km: int) -> dict:
         "center": centre,
         "zoom": ZOOM_FOR_RADIUS_KM.get(radius_km, 10),
         "zoomControl": True,
+        "zoomSnap": 0.5,  # half steps: the fitted circle fills the map, not half of it
         "preferCanvas": False,
     }
     radius_tooltip = f"<div>Rayon de {radius_km} km</div>"
@@ -128,7 +140,8 @@ def results_map(places, origin, radius_km: int) -> dict:
         f"Object.assign({{crs: L.CRS.EPSG3857}}, {script_json(options)}));",
         f"L.control.scale().addTo({NAME});",
         f"L.tileLayer({script_json(settings.MAP_TILES_URL)}, {script_json(tiles)}).addTo({NAME});",
-        f"L.circle({script_json(centre)}, {script_json({**CIRCLE, 'radius': radius_km * 1000})})"
+        f"var {RADIUS} = L.circle({script_json(centre)}, "
+        f"{script_json({**CIRCLE, 'radius': radius_km * 1000})})"
         f".addTo({NAME}).bindTooltip({script_json(radius_tooltip)}, {{sticky: true}});",
         f"var {CLUSTER} = L.markerClusterGroup({{iconCreateFunction: {maps.cluster_icon()}}});",
         f"var results_icon = {maps.POINT_ICON};",
@@ -140,9 +153,8 @@ def results_map(places, origin, radius_km: int) -> dict:
         f"    .addTo({CLUSTER});",
         "});",
         f"{CLUSTER}.addTo({NAME});",
+        fit_view(),
     ]
-    if bounds:
-        lines.append(f"{NAME}.fitBounds({script_json(bounds)}, {{padding: [30, 30]}});")
     return {
         "name": NAME,
         "cluster": CLUSTER,

@@ -75,3 +75,30 @@ def test_around_me_searches_from_the_browser_position(server, browser, settings)
         assert "barcelonnette" in first.lower()  # the nearest place is in the town itself
     finally:
         context.close()
+
+
+def test_a_single_result_keeps_the_whole_search_circle_in_view(server, browser, settings):
+    """Castellane within 5 km: one place 2.6 km away; the map shows the 5 km circle and the
+    place, not a ~300 m view around them (the circle was off-screen)."""
+    settings.MAP_TILES_URL = server + "/no-tiles-in-tests/{z}/{x}/{y}.png"
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto(server + "/lieux/?commune=Castellane&rayon=5")
+        assert page.locator("#result-list > li").count() == 1
+        page.wait_for_selector("#results-map .leaflet-marker-icon")
+        view = page.evaluate(
+            """() => {
+                let circle;
+                results_map.eachLayer((l) => {
+                    if (l instanceof L.Circle) circle = l.getLatLng().toBounds(2 * l.getRadius());
+                });
+                const shown = results_map.getBounds();
+                return {zoom: results_map.getZoom(), circle: shown.contains(circle),
+                        place: shown.contains(results_cluster.getBounds())};
+            }"""
+        )
+        assert view["circle"] and view["place"], view
+        assert 9 <= view["zoom"] <= 12, view  # the 10 km wide circle fills the phone's map
+    finally:
+        context.close()
