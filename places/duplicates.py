@@ -45,11 +45,20 @@ def similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a, b).ratio()
 
 
-def candidate_pairs(distance_m: float, departement: str | None) -> list[tuple]:
-    """Pairs from different sources, same postal code, within ``distance_m`` metres."""
+def candidate_pairs(
+    distance_m: float,
+    departement: str | None,
+    ids: list[int] | None = None,
+    visible_only: bool = False,
+) -> list[tuple]:
+    """Pairs from different sources, same postal code, within ``distance_m`` metres; with
+    ``ids``, only the pairs of those places (each side read by its primary key, the other by
+    the position's index); ``visible_only``: both visible to the public."""
     table = Place._meta.db_table
-    where_dep = "AND a.departement_code = %s" if departement else ""
-    sql = f"""
+    where = "AND a.departement_code = %s" if departement else ""
+    if visible_only:
+        where += " AND a.is_visible AND b.is_visible"
+    select = f"""
         SELECT a.id, b.id, ST_Distance(a.location, b.location),
                a.import_source, a.source_id, a.nom, a.adresse,
                b.import_source, b.source_id, b.nom, b.adresse, a.code_postal
@@ -60,10 +69,13 @@ def candidate_pairs(distance_m: float, departement: str | None) -> list[tuple]:
          AND b.id > a.id
          AND ST_DWithin(a.location, b.location, %s)
         WHERE a.deleted_at IS NULL AND b.deleted_at IS NULL
-          AND a.code_postal <> '' {where_dep}
-        ORDER BY a.id, b.id
-    """
+          AND a.code_postal <> '' {where}"""
     params = [distance_m] + ([departement] if departement else [])
+    if ids is None:
+        sql = f"{select} ORDER BY a.id, b.id"
+    else:
+        sql = f"{select} AND a.id = ANY(%s) UNION {select} AND b.id = ANY(%s) ORDER BY 1, 2"
+        params = [*params, list(ids), *params, list(ids)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -74,9 +86,11 @@ def find_duplicates(
     departement: str | None = None,
     distance_m: float = DEFAULT_DISTANCE_M,
     min_score: float = DEFAULT_MIN_SCORE,
+    ids: list[int] | None = None,
+    visible_only: bool = False,
 ) -> list[DuplicatePair]:
     pairs = []
-    for row in candidate_pairs(distance_m, departement):
+    for row in candidate_pairs(distance_m, departement, ids, visible_only):
         a_id, b_id, dist, a_src, a_sid, a_nom, a_adr, b_src, b_sid, b_nom, b_adr, postal = row
         names = similarity(a_nom, b_nom)
         addresses = similarity(a_adr, b_adr)

@@ -15,8 +15,9 @@ values of its records (``merge``). The published layers (API, OGC, tiles, export
 record: a GIS user reads each source as it is.
 
 Groups are built once per places' version (``PlacesVersion``: any write to places or decisions
-bumps it, a write to actors, activities or coverage does not) when the write commits, or at the
-end of an import, and stored beside that version; each worker keeps its copy in memory. A read
+bumps it, a write to actors, activities or coverage does not) when the write commits (only the
+groups around the places it wrote: ``update``), or in full at the end of an import, and stored
+beside that version; each worker keeps its copy in memory. A read
 does not pay the national build (~1.6 s).
 """
 
@@ -81,12 +82,12 @@ def filled_in_sql():
     return sum(terms[1:], terms[0])
 
 
-def build() -> Groups:
-    """Groups of public places from the detection and the keeper's decisions."""
-    public_ids = set(Place.objects.public().values_list("pk", flat=True))
-    decisions = list(DuplicateDecision.objects.all())
-    keys = {(d.first_source, d.first_source_id) for d in decisions}
-    keys |= {(d.second_source, d.second_source_id) for d in decisions}
+def decisions() -> tuple[list[tuple[tuple[int, int], float]], set[frozenset]]:
+    """The keeper's decisions on public places: the confirmed pairs (edges stronger than any
+    detected pair) and the split ones."""
+    rows = list(DuplicateDecision.objects.all())
+    keys = {(d.first_source, d.first_source_id) for d in rows}
+    keys |= {(d.second_source, d.second_source_id) for d in rows}
     by_key = {}
     if keys:
         wanted = Q()
@@ -103,21 +104,34 @@ def build() -> Groups:
             by_key.get((d.first_source, d.first_source_id)),
             by_key.get((d.second_source, d.second_source_id)),
         ): d.verdict
-        for d in decisions
+        for d in rows
     }
     split = {frozenset(pair) for pair, verdict in verdicts.items() if verdict == "different"}
-    edges = [
+    confirmed = [
         (pair, 2.0) for pair, verdict in verdicts.items() if verdict == "same" and None not in pair
     ]
-    edges += [
-        ((p.first_id, p.second_id), p.score)
-        for p in find_duplicates()
-        if p.first_id in public_ids and p.second_id in public_ids
+    return confirmed, split
+
+
+def detected(ids: list[int] | None = None) -> list[tuple[tuple[int, int], float]]:
+    """The detection's pairs of public places (of the places ``ids`` only, if given)."""
+    return [
+        ((p.first_id, p.second_id), p.score) for p in find_duplicates(ids=ids, visible_only=True)
     ]
-    # Strongest pairs first (confirmed ones above all); a union that would put a split pair in
-    # one group is skipped.
+
+
+def build() -> Groups:
+    """Groups of public places from the detection and the keeper's decisions."""
+    confirmed, split = decisions()
+    return ranked(unite(confirmed + detected(), split))
+
+
+def unite(edges, split: set[frozenset]) -> dict[int, set[int]]:
+    """Strongest pairs first (confirmed ones above all); a union that would put a split pair in
+    one group is skipped. The same pairs give the same groups, whatever else is in the list
+    (a group only depends on the pairs of its connected places)."""
     group_of: dict[int, set[int]] = {}
-    for (a, b), _ in sorted(edges, key=lambda edge: (-edge[1], edge[0])):
+    for (a, b), _ in sorted(set(edges), key=lambda edge: (-edge[1], edge[0])):
         if frozenset((a, b)) in split:
             continue
         ga, gb = group_of.get(a, {a}), group_of.get(b, {b})
@@ -128,13 +142,18 @@ def build() -> Groups:
         merged = ga | gb
         for pk in merged:
             group_of[pk] = merged
+    return group_of
+
+
+def ranked(group_of: dict[int, set[int]], groups: Groups | None = None) -> Groups:
+    """Each group's records in order, its representative first (added to ``groups``)."""
     ranks = {
         pk: (-filled, -(updated.toordinal() if updated else 0), pk)
         for pk, filled, updated in Place.objects.filter(pk__in=list(group_of))
         .annotate(filled=filled_in_sql())
         .values_list("pk", "filled", "date_maj")
     }
-    groups = Groups()
+    groups = groups if groups is not None else Groups()
     seen: set[int] = set()
     for members in group_of.values():
         if id(members) in seen:
@@ -145,6 +164,38 @@ def build() -> Groups:
         for pk in ordered:
             groups.representative[pk] = ordered[0]
     return groups
+
+
+def incremental(base: Groups, written) -> Groups:
+    """The groups after a write to the places ``written``, from the groups ``base`` of the
+    places before it: the same as ``build`` for the places as they are now, reading only the
+    pairs around the written places.
+
+    A place's write changes only its own pairs, its rank and the keeper's pairs of its key. So
+    only the places connected (by pairs as they are now) to a written place or to a record of
+    its former group can change group: these are recomputed from their pairs, found step by
+    step from the written places; every other group is ``base``'s."""
+    confirmed, split = decisions()
+    confirmed_of: dict[int, list] = {}
+    for edge in confirmed:
+        for pk in edge[0]:
+            confirmed_of.setdefault(pk, []).append(edge)
+    region: set[int] = set()
+    frontier = {pk for place_pk in written for pk in base.of(place_pk)}
+    edges = []
+    while frontier:
+        region |= frontier
+        step = detected(sorted(frontier))
+        step += [edge for pk in frontier for edge in confirmed_of.get(pk, ())]
+        edges += step
+        frontier = {pk for pair, _ in step for pk in pair} - region
+    groups = Groups()
+    for representative, members in base.members.items():
+        if region.isdisjoint(members):
+            groups.members[representative] = members
+            for pk in members:
+                groups.representative[pk] = representative
+    return ranked(unite(edges, split), groups)
 
 
 def stamp() -> tuple[cache.Version, bool]:
@@ -201,7 +252,7 @@ def refresh() -> Groups:
         | Q(groups_version__lt=version.number)
         | Q(groups_version=version.number, groups_changed_at__lt=version.changed_at)
     ).update(
-        groups=[list(members) for members in groups.members.values()],
+        groups=sorted(list(members) for members in groups.members.values()),
         groups_version=version.number,
         groups_changed_at=version.changed_at,
     )
@@ -209,14 +260,59 @@ def refresh() -> Groups:
     return groups
 
 
+LOCKED_SQL = (
+    "SELECT version, changed_at, groups_version, groups_changed_at, xact_base, xact_places"
+    f" FROM {PlacesVersion._meta.db_table} WHERE id = 1 FOR UPDATE"
+)
+
+
+def stored_of(version: cache.Version) -> Groups | None:
+    groups = cache.get(NAMESPACE, (version,), shared=False)
+    return groups if groups is not None else read_stored()
+
+
+def update() -> Groups:
+    """The groups of the places as they are now, stored beside their version, after a write:
+    the stored groups with only the written places' groups recomputed (``incremental``, a few
+    milliseconds) when they are those of the version before the last writing transaction
+    (``PlacesVersion.xact_base``) and its places are known; else built in full. The version's
+    row is locked meanwhile: no write to places commits between the read and the store."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(LOCKED_SQL)
+            row = cursor.fetchone()
+        if row is None:  # no version row yet: the first write's trigger adds it
+            return build()
+        number, changed_at, groups_number, groups_changed_at, base_number, written = row
+        version = cache.Version(number, changed_at)
+        if (groups_number, groups_changed_at) == (number, changed_at):
+            groups = stored_of(version)
+            if groups is not None:
+                return groups
+        base = None
+        if written is not None and groups_number is not None and groups_number == base_number:
+            base = stored_of(cache.Version(groups_number, groups_changed_at))
+        groups = incremental(base, written) if base is not None else build()
+        # stored for this version, which is also the base of the next write
+        PlacesVersion.objects.filter(pk=1).update(
+            groups=sorted(list(members) for members in groups.members.values()),
+            groups_version=number,
+            groups_changed_at=changed_at,
+            xact_base=number,
+            xact_places=[],
+        )
+    cache.put(NAMESPACE, (version,), groups, shared=False)
+    return groups
+
+
 def refresh_after_commit(**_signal) -> None:
-    """Receiver of the writes to places and decisions: the groups are rebuilt once the
+    """Receiver of the writes to places and decisions: the groups are updated once the
     transaction commits (``transaction.on_commit``, once per transaction; at once in
     autocommit), never if it rolls back."""
     connection = transaction.get_connection()
-    if any(callback is refresh for _, callback, _ in connection.run_on_commit):
+    if any(callback is update for _, callback, _ in connection.run_on_commit):
         return
-    transaction.on_commit(refresh)
+    transaction.on_commit(update)
 
 
 def merge(place: Place, others: list[Place]) -> Place:
