@@ -4,10 +4,13 @@ A low-zoom tile holds thousands of communes: simplifying and projecting their po
 request cost most of a second (issue 12). So PostGIS stores each outline in Web Mercator
 (EPSG:3857) once per zoom 0 to 7, simplified to one tile unit of that zoom (``ST_Simplify``,
 Douglas-Peucker; an eighth of a screen pixel, migration 0008) and snapped to that zoom's grid
-of tile units (4096 per tile): a tile of zoom z only maps its rows to tile coordinates and
-clips them. Band 8 is the outline unsimplified, for zooms 8 and up (the source has ~60 points
-a commune: nothing left to simplify there). Snapping to the grid keeps a border shared by two
-communes shared where both keep its vertices.
+of tile units (4096 per tile), then made valid (``ST_MakeValid``, polygons only, migration
+0009: the snap could make an outline cross itself, and a tile's clip of it cover the whole
+tile; the crossings it cuts are the only vertices off the grid): a tile of zoom z only maps
+its rows to tile coordinates and clips them. Band 8 is the outline unsimplified, for zooms 8
+and up (the source has ~60 points a commune: nothing left to simplify there).
+Snapping to the grid keeps a border shared by two communes shared where both keep its
+vertices.
 
 Kept in sync by triggers on ``territories_commune`` (migration 0005): an insert, a changed
 outline, a deletion or a truncation rewrites or removes that commune's rows in the writer's
