@@ -107,6 +107,14 @@ def wrk(url: str, seconds: int = 20, connections: int = 16, script: str | None =
     return WrkResult.parse(done.stdout + done.stderr)
 
 
+def lua_file(lua: str) -> str:
+    """The path of a temporary file holding the wrk Lua script ``lua``."""
+    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    handle.write(lua)
+    handle.close()
+    return handle.name
+
+
 def mix_script(paths: list[str]) -> str:
     """A wrk Lua script that cycles over ``paths``."""
     lua = "local paths = {" + ", ".join(f'"{p}"' for p in paths) + "}\n"
@@ -117,10 +125,7 @@ def mix_script(paths: list[str]) -> str:
         "  return wrk.format('GET', paths[(i % #paths) + 1])\n"
         "end\n"
     )
-    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    handle.write(lua)
-    handle.close()
-    return handle.name
+    return lua_file(lua)
 
 
 def varied_script(template: str, spread: float = 0.1) -> str:
@@ -140,10 +145,7 @@ def varied_script(template: str, spread: float = 0.1) -> str:
         f"  return wrk.format('GET', string.format('{path}', {pairs}))\n"
         "end\n"
     )
-    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    handle.write(lua)
-    handle.close()
-    return handle.name
+    return lua_file(lua)
 
 
 def fetch(url: str, headers: dict | None = None, timeout: float = 10):

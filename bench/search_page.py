@@ -23,14 +23,13 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _national import ROOT, bench_env, ensure_national_db, manage, setup_django  # noqa: E402
-from _wrk import Gunicorn, WrkResult, fetch, wrk_command  # noqa: E402
+from _wrk import Gunicorn, WrkResult, fetch, lua_file, wrk_command  # noqa: E402
 
 SEARCHES = [
     ("Lyon 10 km", "/lieux/?commune=Lyon&rayon=10"),
@@ -136,10 +135,7 @@ def moved_script(extra_paths: list[str]) -> str:
         "  return wrk.format('GET', paths[(j % #paths) + 1])\n"
         "end\n"
     )
-    handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-    handle.write(lua)
-    handle.close()
-    return handle.name
+    return lua_file(lua)
 
 
 def under_load(port: int, seconds: int) -> WrkResult:
