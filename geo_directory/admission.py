@@ -28,10 +28,13 @@ that refills the budget. One client flooding the tiles then holds half a worker,
 A request's kind is its route, its ``format`` and the names of its query parameters, never
 their values (which a client chooses freely): a search by text and a search around a point are
 two kinds of the same route. A kind is
-costly when the answers of that kind this worker served lately took ``settings.COSTLY_MS``
-(150 ms) or more on average (moving average, so a kind answered from the cache is cheap again
-after a few answers); a kind not seen in the last minute (parameter names made up, say) is
-judged by its route's answers, and a route not seen either is not costly. Only GET and HEAD
+costly when the answers of that kind this worker built lately took ``settings.COSTLY_MS``
+(150 ms) or more on average (moving average). Only built answers count: one served from the
+cache, or a 304, says nothing of what building one costs (a flood of new parameters meets kept
+answers between its costly ones, and must not pass as cheap for them); a kind whose answers
+all came from the cache for a minute is unknown again. A kind not seen in the last minute
+(parameter names made up, say) is judged by its route's answers, and a route not seen either
+is not costly. Only GET and HEAD
 are held back: a write is never refused. The slots are ``flock`` locks on files beside the disk
 cache (one set per database; clients hashed into ``CLIENT_BUCKETS`` files, so the folder stays
 bounded), shared by the workers and released by the kernel when a worker dies; a slot that
@@ -59,6 +62,7 @@ from django.template.loader import render_to_string
 from django.urls import Resolver404, get_urlconf, resolve
 
 from geo_directory import api_errors
+from geo_directory import cache as response_cache
 from geo_directory.auth import client_ip
 
 BUSY = (
@@ -289,6 +293,13 @@ def kind_of(request) -> tuple[tuple, bool] | None:
     return (route, request.GET.get("format"), names), budgeted
 
 
+def built(response, counted: response_cache.Usage) -> bool:
+    """Whether ``response`` was built, so that its time tells its kind's cost: not a 304, nor
+    an answer served from the cache (a flood of new parameters would otherwise be judged by the
+    kept answers it meets between its costly ones, and pass as cheap)."""
+    return response.status_code != 304 and not counted.served_kept
+
+
 class CostlyRequestsMiddleware:
     """Learns each kind's cost from the answers it serves; holds a costly kind to its client's
     share and to the shared slots. Placed early: a refusal costs a URL resolution (and, for a
@@ -318,7 +329,8 @@ class CostlyRequestsMiddleware:
             slots = (own, shared)
         started = time.perf_counter()
         try:
-            response = self.get_response(request)
+            with response_cache.usage() as counted:
+                response = self.get_response(request)
         except BaseException:
             release(*slots)
             raise
@@ -328,7 +340,8 @@ class CostlyRequestsMiddleware:
                 response.streaming_content, kind, slots, started
             )
             return response
-        COSTS.observe(kind, time.perf_counter() - started)
+        if built(response, counted):
+            COSTS.observe(kind, time.perf_counter() - started)
         release(*slots)
         return response
 
@@ -343,9 +356,11 @@ class CostlyRequestsMiddleware:
                 response["Retry-After"] = str(max(1, math.ceil(-level / TILE_SHARE)))
                 return response
         started = time.perf_counter()
-        response = self.get_response(request)
+        with response_cache.usage() as counted:
+            response = self.get_response(request)
         took = time.perf_counter() - started
-        COSTS.observe(kind, took)
+        if built(response, counted):
+            COSTS.observe(kind, took)
         if client is not None:
             tile_budget(client, spent=took)
         return response

@@ -82,7 +82,9 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import NamedTuple
 
@@ -476,15 +478,52 @@ def put(namespace: str, parts: tuple, value, *, shared: bool = True) -> bool:
     return True
 
 
+class Usage:
+    """What one request's answers took from this cache: ``get_or_build`` calls that found their
+    value (``hits``) and that built it (``builds``). Admission learns a kind of request's cost
+    from the answers that were built, not from those served kept (geo_directory/admission.py)."""
+
+    __slots__ = ("builds", "hits")
+
+    def __init__(self):
+        self.hits = self.builds = 0
+
+    @property
+    def served_kept(self) -> bool:
+        """Every answer of the request came from the cache: its time says nothing of the cost
+        of building one."""
+        return self.hits > 0 and self.builds == 0
+
+
+_USAGE: ContextVar[Usage | None] = ContextVar("maillage_cache_usage", default=None)
+
+
+@contextmanager
+def usage() -> Iterator[Usage]:
+    """Counts the ``get_or_build`` hits and builds of the code run inside (one request)."""
+    counted = Usage()
+    token = _USAGE.set(counted)
+    try:
+        yield counted
+    finally:
+        _USAGE.reset(token)
+
+
 def get_or_build(
     namespace: str, parts: tuple, build: Callable[[], object], *, shared: bool = True
 ) -> tuple[object, bool]:
     """(value, whether it came from the cache). ``build()`` runs on a miss; its value is stored
-    (``put``). ``shared``: on disk too, for answers costly to build."""
+    (``put``). ``shared``: on disk too, for answers costly to build. Counted in the request's
+    ``usage()``."""
+    counted = _USAGE.get()
     value = get(namespace, parts, shared=shared)
     if value is not None:
+        if counted is not None:
+            counted.hits += 1
         return value, True
     value = build()
+    if counted is not None:
+        counted.builds += 1
     put(namespace, parts, value, shared=shared)
     return value, False
 

@@ -9,14 +9,19 @@ import pytest
 from django.test import Client
 
 from geo_directory import admission
+from geo_directory import cache as response_cache
 
 pytestmark = pytest.mark.django_db
 COMMUNES_04 = "/api/v1/communes/?departement=04"
 
 
 @pytest.fixture
-def every_kind_costly(settings):
-    """Any kind already served counts as costly (the demo data is too small to be slow)."""
+def every_kind_costly(settings, tmp_path):
+    """Any kind already built counts as costly (the demo data is too small to be slow); nothing
+    kept from another test (a kept answer teaches no cost), slots and tile budgets of its own
+    (a budget spent by an earlier run is still spent)."""
+    settings.LOCAL_CACHE_DIR = str(tmp_path)
+    response_cache.clear()
     admission.COSTS.clear()
     settings.COSTLY_MS = 0
     settings.COSTLY_CONCURRENCY = 1
@@ -125,3 +130,57 @@ def test_a_tile_budget_refills_with_time(every_kind_costly, monkeypatch):
     level = admission.tile_budget("ip:203.0.113.10")
     assert -1.0 < level < -0.9  # refilled at half a second per second since
     assert admission.tile_budget("ip:203.0.113.11") == 2.0  # another client: full
+
+
+def test_kept_answers_teach_nothing_of_a_kinds_cost(client, settings):
+    """A flood of new parameters meets answers already kept between its costly ones: those,
+    and 304s, must not make its kind pass as cheap (bench/abuse.py's victim waited behind two
+    costly builds at once when they did)."""
+    admission.COSTS.clear()
+    settings.COSTLY_CONCURRENCY, settings.COSTLY_MS = 1, 150
+    path = "/api/v1/couverture/departements/?threshold_km=12&basis=places"
+    kind = ("api/v1/couverture/departements/", None, ("basis", "threshold_km"))
+    try:
+        first = client.get(path)  # built here: its (quick, demo) time is learnt
+        assert first.status_code == 200
+        admission.COSTS.observe(kind, 2.0)  # then seen slow, as its builds are nationally
+        for _ in range(12):  # the same answer again and again: served from the cache
+            assert client.get(path).status_code == 200
+        assert admission.COSTS.costly(kind)
+        fd = admission.acquire()
+        try:  # still held to the slots: another new threshold waits its turn
+            busy = client.get(path.replace("12", "13"))
+            assert busy.status_code == 503
+        finally:
+            admission.release(fd)
+    finally:
+        admission.COSTS.clear()
+
+
+def test_a_revalidation_teaches_nothing_either(client, settings):
+    admission.COSTS.clear()
+    settings.COSTLY_CONCURRENCY, settings.COSTLY_MS = 1, 150
+    path = "/api/v1/lieux/?near=6.2357,44.0925&page_size=10"
+    kind = ("api/v1/lieux/", None, ("near", "page_size"))
+    try:
+        first = client.get(path)
+        admission.COSTS.observe(kind, 2.0)
+        for _ in range(12):
+            assert client.get(path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+        assert admission.COSTS.costly(kind)
+    finally:
+        admission.COSTS.clear()
+
+
+def test_a_built_answer_is_learnt(client, settings):
+    admission.COSTS.clear()
+    settings.COSTLY_CONCURRENCY, settings.COSTLY_MS = 1, 150
+    kind = ("api/v1/couverture/departements/", None, ("basis", "threshold_km"))
+    try:
+        admission.COSTS.observe(kind, 2.0)
+        for km in (21, 22, 23, 24, 25, 26, 27, 28, 29, 30):  # each one new: built
+            path = f"/api/v1/couverture/departements/?threshold_km={km}&basis=places"
+            assert client.get(path).status_code == 200
+        assert not admission.COSTS.costly(kind)  # quick builds on the demo: cheap again
+    finally:
+        admission.COSTS.clear()
