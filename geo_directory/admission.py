@@ -20,8 +20,9 @@ workers stay free for everything else (``bench/abuse.py`` measures it).
 
 Vector tiles are not held to these limits (a map asks for a dozen at once, and a refused tile
 is a hole in the map) but to a budget of worker time per client: each client may spend
-``TILE_BURST_SECONDS`` of work on costly tiles at once (a cold national map's first view), then
-``TILE_SHARE`` of a worker for as long as it goes on (a token bucket, in a file per client
+``settings.TILE_BURST_S`` (``MAILLAGE_TILE_BURST_S``, 15 s) of work on costly tiles at once (a
+cold national map's first view), then ``settings.TILE_SHARE`` (``MAILLAGE_TILE_SHARE``, 0.5) of a
+worker for as long as it goes on (a token bucket, in a file per client
 bucket shared by the workers); beyond it, its costly tiles are a 503 with the ``Retry-After``
 that refills the budget. One client flooding the tiles then holds half a worker, not both.
 
@@ -29,7 +30,9 @@ A request's kind is its route, its ``format`` and the names of its query paramet
 their values (which a client chooses freely): a search by text and a search around a point are
 two kinds of the same route. A kind is
 costly when the answers of that kind this worker built lately took ``settings.COSTLY_MS``
-(150 ms) or more on average (moving average). Only built answers count: one served from the
+(``MAILLAGE_COSTLY_MS``, 50 ms: six times a quick answer) or more on average (moving average):
+with two workers, a client holding both with answers just under it would make every other
+visitor wait about that long. Only built answers count: one served from the
 cache, or a 304, says nothing of what building one costs (a flood of new parameters meets kept
 answers between its costly ones, and must not pass as cheap for them); a kind whose answers
 all came from the cache for a minute is unknown again. A kind not seen in the last minute
@@ -74,8 +77,6 @@ YOURS = (
     "puis réessayez dans quelques secondes (une à la fois par visiteur)."
 )
 CLIENT_BUCKETS = 4096
-TILE_BURST_SECONDS = 15.0  # work a client may spend on costly tiles at once
-TILE_SHARE = 0.5  # then this fraction of one worker, sustained
 TILES = (
     "Trop de tuiles coûteuses demandées depuis votre adresse en peu de temps : la carte se "
     "complétera dans quelques secondes."
@@ -204,26 +205,27 @@ def _bucket_file(client: str) -> int | None:
 
 
 def tile_budget(client: str, spent: float = 0.0) -> float:
-    """``client``'s budget of tile work (seconds, refilled at ``TILE_SHARE`` per second up to
-    ``TILE_BURST_SECONDS``), after spending ``spent`` seconds. A budget that cannot be read
-    is full: this guard never breaks a request."""
+    """``client``'s budget of tile work (seconds, refilled at ``settings.TILE_SHARE`` per second
+    up to ``settings.TILE_BURST_S``), after spending ``spent`` seconds. A budget that cannot be
+    read is full: this guard never breaks a request."""
+    burst, share = settings.TILE_BURST_S, settings.TILE_SHARE
     fd = _bucket_file(client)
     if fd is None:
-        return TILE_BURST_SECONDS
+        return burst
     try:
         now = time.time()
         try:
             level, then = (float(v) for v in os.pread(fd, 64, 0).split())
-            level = min(TILE_BURST_SECONDS, level + max(0.0, now - then) * TILE_SHARE)
+            level = min(burst, level + max(0.0, now - then) * share)
         except ValueError:  # a new file
-            level = TILE_BURST_SECONDS
+            level = burst
         level -= spent
         record = f"{level:.4f} {now:.4f}".encode()
         os.ftruncate(fd, 0)
         os.pwrite(fd, record, 0)
         return level
     except OSError:
-        return TILE_BURST_SECONDS
+        return burst
     finally:
         os.close(fd)
 
@@ -353,7 +355,7 @@ class CostlyRequestsMiddleware:
             level = tile_budget(client)
             if level <= 0:
                 response = busy(request, TILES)
-                response["Retry-After"] = str(max(1, math.ceil(-level / TILE_SHARE)))
+                response["Retry-After"] = str(max(1, math.ceil(-level / settings.TILE_SHARE)))
                 return response
         started = time.perf_counter()
         with response_cache.usage() as counted:

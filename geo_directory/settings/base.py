@@ -276,14 +276,31 @@ def env_megabytes(name: str, default: float) -> int:
     return int(value * 2**20)
 
 
+def env_positive(name: str, default: float, unit: str) -> float:
+    """A positive number from the environment (``unit`` names it in the error)."""
+    text = os.environ.get(name, "").strip()
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} : un nombre positif de {unit} est attendu ({text!r}).")
+    return value
+
+
 CACHE_MEMORY_BYTES = env_megabytes("MAILLAGE_CACHE_MEMORY_MB", 64)
 CACHE_ENTRY_MAX_BYTES = min(env_megabytes("MAILLAGE_CACHE_ENTRY_MB", 4), CACHE_MEMORY_BYTES // 4)
-# Requests whose kind took COSTLY_MS or more lately run COSTLY_PER_CLIENT at a time per client
-# and COSTLY_CONCURRENCY at a time in all, across the workers; the others are answered 503 at
-# once (geo_directory/admission.py; COSTLY_CONCURRENCY 0 turns it off).
+# Requests whose kind took COSTLY_MS or more to build lately run COSTLY_PER_CLIENT at a time per
+# client and COSTLY_CONCURRENCY at a time in all, across the workers; the others are answered
+# 503 at once (geo_directory/admission.py; COSTLY_CONCURRENCY 0 turns it off). Vector tiles: a
+# budget of TILE_BURST_S seconds of work per client, refilled at TILE_SHARE of a worker.
 COSTLY_CONCURRENCY = int(os.environ.get("MAILLAGE_COSTLY_CONCURRENCY", "2"))
 COSTLY_PER_CLIENT = max(1, int(os.environ.get("MAILLAGE_COSTLY_PER_CLIENT", "1")))
-COSTLY_MS = 150
+COSTLY_MS = env_positive("MAILLAGE_COSTLY_MS", 50, "millisecondes")
+TILE_BURST_S = env_positive("MAILLAGE_TILE_BURST_S", 15, "secondes")
+TILE_SHARE = env_positive("MAILLAGE_TILE_SHARE", 0.5, "workers")
 # The installed code's release, in every cache key (geo_directory/cache.py): a deploy never
 # serves pages rendered by the previous code. Empty: a hash of the code, computed at start.
 RELEASE = os.environ.get("MAILLAGE_RELEASE", "")

@@ -105,13 +105,11 @@ def test_a_slow_kind_does_not_hold_back_a_quick_one_of_the_same_route(client, se
         admission.COSTS.clear()
 
 
-def test_a_client_flooding_costly_tiles_spends_its_budget_then_waits(
-    every_kind_costly, monkeypatch
-):
+def test_a_client_flooding_costly_tiles_spends_its_budget_then_waits(every_kind_costly, settings):
     """Tiles are not held to the slots but to a budget of work per client: beyond it the
     flooder's tiles are a 503 saying when to come back, another client's tiles are served."""
-    monkeypatch.setattr(admission, "TILE_BURST_SECONDS", 0.0001)
-    monkeypatch.setattr(admission, "TILE_SHARE", 0.0001)  # (almost) no refill in this test
+    settings.TILE_BURST_S = 0.0001
+    settings.TILE_SHARE = 0.0001  # (almost) no refill in this test
     tile = "/tiles/communes/8/132/92.pbf"
     flooder = Client(REMOTE_ADDR="203.0.113.9")
     assert flooder.get(tile).status_code == 200  # learnt: costly
@@ -123,9 +121,8 @@ def test_a_client_flooding_costly_tiles_spends_its_budget_then_waits(
     assert Client(REMOTE_ADDR="198.51.100.3").get(tile).status_code == 200  # another client
 
 
-def test_a_tile_budget_refills_with_time(every_kind_costly, monkeypatch):
-    monkeypatch.setattr(admission, "TILE_BURST_SECONDS", 2.0)
-    monkeypatch.setattr(admission, "TILE_SHARE", 0.5)
+def test_a_tile_budget_refills_with_time(every_kind_costly, settings):
+    settings.TILE_BURST_S, settings.TILE_SHARE = 2.0, 0.5
     assert admission.tile_budget("ip:203.0.113.10", spent=3.0) == pytest.approx(-1.0, abs=0.01)
     level = admission.tile_budget("ip:203.0.113.10")
     assert -1.0 < level < -0.9  # refilled at half a second per second since
