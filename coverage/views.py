@@ -57,6 +57,7 @@ def _load(request, code, both: bool = False):
             (*parts, form.basis),
             lambda: DepartementCoverage.load(departement.code, form.threshold_km, form.basis, team),
             shared=False,
+            part=True,
         )
     view = mine if (form.team and mine is not None) else everyone
     return form, errors, view, everyone, mine, coordinator, team

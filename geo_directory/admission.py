@@ -12,6 +12,12 @@ wait behind them. So requests of a *costly kind* run under two limits, across th
   uncached costly page at the same instant are both served, and on a site with more workers
   the rest stay free for everything else.
 
+A kind whose answers go through the one cache (``geo_directory.cache.get_or_build``) is held
+back only when its request is about to build an answer, not when it is served one already kept
+(``cache.usage(before_build)``; the refusal is raised there and answered by
+``process_exception``): the same page asked by sixteen connections at once is served to all of
+them, a flood of new parameters is held back at each build.
+
 A client is the signed-in user of a valid session cookie, else the address
 (``geo_directory.auth.client_ip``, as login throttling counts it): a made-up cookie is no new
 client. A refusal is a 503 with ``Retry-After`` (JSON on the machine paths, the OGC exception
@@ -24,7 +30,8 @@ is a hole in the map) but to a budget of worker time per client: each client may
 cold national map's first view), then ``settings.TILE_SHARE`` (``MAILLAGE_TILE_SHARE``, 0.5) of a
 worker for as long as it goes on (a token bucket, in a file per client
 bucket shared by the workers); beyond it, its costly tiles are a 503 with the ``Retry-After``
-that refills the budget. One client flooding the tiles then holds half a worker, not both.
+that refills the budget (only tiles to build: one already kept is served and costs nothing).
+One client flooding the tiles then holds half a worker, not both.
 
 A request's kind is its route, its ``format`` and the names of its query parameters, never
 their values (which a client chooses freely): a search by text and a search around a point are
@@ -87,13 +94,29 @@ MAX_KINDS = 1024
 
 
 class Costs:
-    """Moving average of the seconds each kind of request took in this worker, and when it was
-    last answered. A kind is its route and format (the *route kind*) and the names of its query
-    parameters; a kind never seen, or with parameter names made up, is judged by its route."""
+    """Moving average of the seconds each kind of request took in this worker to build its
+    answer, and when it was last answered; and the kinds answered through the cache. A kind is
+    its route and format (the *route kind*) and the names of its query parameters; a kind never
+    seen, or with parameter names made up, is judged by its route."""
 
     def __init__(self):
         self._average: OrderedDict[tuple, tuple[float, float]] = OrderedDict()
+        self._kept: OrderedDict[tuple, None] = OrderedDict()
         self._lock = threading.Lock()
+
+    def kept(self, kind: tuple) -> bool:
+        """Whether answers of ``kind`` (or, unknown, of its route) go through the cache: such a
+        request is held back only when it is about to build one."""
+        with self._lock:
+            return kind in self._kept or (kind not in self._average and kind[:2] in self._kept)
+
+    def note_kept(self, kind: tuple) -> None:
+        with self._lock:
+            for key in (kind, kind[:2]):
+                self._kept[key] = None
+                self._kept.move_to_end(key)
+            while len(self._kept) > MAX_KINDS:
+                self._kept.popitem(last=False)
 
     def _estimate(self, kind: tuple, now: float) -> float | None:
         entry = self._average.get(kind)
@@ -122,6 +145,7 @@ class Costs:
     def clear(self) -> None:
         with self._lock:
             self._average.clear()
+            self._kept.clear()
 
 
 COSTS = Costs()
@@ -295,6 +319,26 @@ def kind_of(request) -> tuple[tuple, bool] | None:
     return (route, request.GET.get("format"), names), budgeted
 
 
+class Busy(Exception):
+    """A costly answer refused for now: ``response`` is its 503."""
+
+    def __init__(self, response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def admit(request) -> tuple[int, int]:
+    """The request's client's slot and a shared one (their descriptors), or ``Busy``."""
+    own = acquire_for(client_of(request))
+    if own is None:
+        raise Busy(busy(request, YOURS))
+    shared = acquire()
+    if shared is None:
+        release(own)
+        raise Busy(busy(request))
+    return own, shared
+
+
 def built(response, counted: response_cache.Usage) -> bool:
     """Whether ``response`` was built, so that its time tells its kind's cost: not a 304, nor
     an answer served from the cache (a flood of new parameters would otherwise be judged by the
@@ -319,23 +363,28 @@ class CostlyRequestsMiddleware:
         kind, budgeted = found
         if budgeted:
             return self._budgeted(request, kind)
-        slots = ()
+        slots: list[int] = []
+        before_build = None
         if COSTS.costly(kind):  # refusals are not observed: they say nothing of the cost
-            own = acquire_for(client_of(request))
-            if own is None:
-                return busy(request, YOURS)
-            shared = acquire()
-            if shared is None:
-                release(own)
-                return busy(request)
-            slots = (own, shared)
+            if COSTS.kept(kind):  # an answer kept is served to anyone: held back to build one
+
+                def before_build():
+                    slots.extend(admit(request))
+
+            else:
+                try:
+                    slots.extend(admit(request))
+                except Busy as refusal:
+                    return refusal.response
         started = time.perf_counter()
         try:
-            with response_cache.usage() as counted:
+            with response_cache.usage(before_build) as counted:
                 response = self.get_response(request)
         except BaseException:
             release(*slots)
             raise
+        if counted.hits or counted.builds:
+            COSTS.note_kept(kind)
         if response.streaming and getattr(response, "file_to_stream", None) is None:
             # a generated stream (CSV): the work happens while the answer is sent
             response.streaming_content = self._measured(
@@ -347,24 +396,33 @@ class CostlyRequestsMiddleware:
         release(*slots)
         return response
 
+    @staticmethod
+    def process_exception(request, exception):
+        """A build refused by ``before_build``: its 503, through the other middleware."""
+        if isinstance(exception, Busy):
+            return exception.response
+        return None
+
     def _budgeted(self, request, kind):
         """A tile: when its kind is costly, refused if its client has spent its budget, and
         its time charged to that budget once answered."""
         client = client_of(request) if COSTS.costly(kind) else None
-        if client is not None:
+
+        def before_build():
             level = tile_budget(client)
             if level <= 0:
                 response = busy(request, TILES)
                 response["Retry-After"] = str(max(1, math.ceil(-level / settings.TILE_SHARE)))
-                return response
+                raise Busy(response)
+
         started = time.perf_counter()
-        with response_cache.usage() as counted:
+        with response_cache.usage(before_build if client is not None else None) as counted:
             response = self.get_response(request)
         took = time.perf_counter() - started
         if built(response, counted):
             COSTS.observe(kind, took)
-        if client is not None:
-            tile_budget(client, spent=took)
+            if client is not None:
+                tile_budget(client, spent=took)
         return response
 
     @staticmethod

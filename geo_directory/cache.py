@@ -481,12 +481,15 @@ def put(namespace: str, parts: tuple, value, *, shared: bool = True) -> bool:
 class Usage:
     """What one request's answers took from this cache: ``get_or_build`` calls that found their
     value (``hits``) and that built it (``builds``). Admission learns a kind of request's cost
-    from the answers that were built, not from those served kept (geo_directory/admission.py)."""
+    from the answers that were built, not from those served kept, and holds a costly kind back
+    only when it is about to build one (``before_build``, called once, before the request's
+    first build; it may raise to refuse it: geo_directory/admission.py)."""
 
-    __slots__ = ("builds", "hits")
+    __slots__ = ("before_build", "builds", "hits")
 
-    def __init__(self):
+    def __init__(self, before_build: Callable[[], None] | None = None):
         self.hits = self.builds = 0
+        self.before_build = before_build
 
     @property
     def served_kept(self) -> bool:
@@ -499,9 +502,10 @@ _USAGE: ContextVar[Usage | None] = ContextVar("maillage_cache_usage", default=No
 
 
 @contextmanager
-def usage() -> Iterator[Usage]:
-    """Counts the ``get_or_build`` hits and builds of the code run inside (one request)."""
-    counted = Usage()
+def usage(before_build: Callable[[], None] | None = None) -> Iterator[Usage]:
+    """Counts the ``get_or_build`` hits and builds of the code run inside (one request);
+    ``before_build`` runs before its first build."""
+    counted = Usage(before_build)
     token = _USAGE.set(counted)
     try:
         yield counted
@@ -510,17 +514,27 @@ def usage() -> Iterator[Usage]:
 
 
 def get_or_build(
-    namespace: str, parts: tuple, build: Callable[[], object], *, shared: bool = True
+    namespace: str,
+    parts: tuple,
+    build: Callable[[], object],
+    *,
+    shared: bool = True,
+    part: bool = False,
 ) -> tuple[object, bool]:
     """(value, whether it came from the cache). ``build()`` runs on a miss; its value is stored
     (``put``). ``shared``: on disk too, for answers costly to build. Counted in the request's
-    ``usage()``."""
-    counted = _USAGE.get()
+    ``usage()`` unless ``part``: a piece of answers built around it (extents, footprints),
+    whose hit says nothing of what the answer costs."""
+    counted = None if part else _USAGE.get()
     value = get(namespace, parts, shared=shared)
     if value is not None:
         if counted is not None:
             counted.hits += 1
         return value, True
+    if counted is not None:
+        hook, counted.before_build = counted.before_build, None
+        if hook is not None:
+            hook()
     value = build()
     if counted is not None:
         counted.builds += 1

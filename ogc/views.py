@@ -92,6 +92,7 @@ def extents(version) -> dict:
         "ogc-extents",
         (version,),
         lambda: {layer.id: layer.extent() for layer, _ in registry.LAYERS.values()},
+        part=True,
     )
     return value
 

@@ -67,7 +67,9 @@ def departement_bounds() -> dict[str, Territory]:
             territories[code] = Territory(code, nom, _round(box), code in communes)
         return territories
 
-    return cache.get_or_build("national-map-bounds", (cache.version(),), build, shared=False)[0]
+    return cache.get_or_build(
+        "national-map-bounds", (cache.version(),), build, shared=False, part=True
+    )[0]
 
 
 def page_context(request) -> dict:

@@ -116,6 +116,7 @@ def tilejson_document(request, layer) -> dict:
             # the threshold changes a property (covered), never the rows
             (response_cache.version(), layer.name, footprint_options(layer)),
             lambda: footprint(layer),
+            part=True,
         )[0],
         "vector_layers": [
             {

@@ -52,14 +52,15 @@ def test_a_costly_kind_is_a_quick_503_while_another_one_runs(client, every_kind_
 
 
 def test_ogc_and_pages_say_it_in_their_own_shape(client, every_kind_costly):
-    items, page = "/ogc/collections/communes/items?limit=5", "/couverture/"
+    items, page = "/ogc/collections/communes/items?limit=5", "/couverture/04/"
     assert client.get(items).status_code == client.get(page).status_code == 200
     fd = admission.acquire()
     try:
-        ogc = client.get(items)
+        ogc = client.get(items)  # built each time: waits its turn
         assert ogc.status_code == 503
         assert json.loads(ogc.content)["code"] == "ServiceUnavailable"
-        html = client.get(page)
+        assert client.get(page).status_code == 200  # kept: served to anyone, nothing to build
+        html = client.get(page + "?seuil=autre&seuil_libre=17")  # a new one to build waits
         assert html.status_code == 503 and "réessayez dans quelques secondes" in html.text
     finally:
         admission.release(fd)
@@ -98,8 +99,8 @@ def test_a_slow_kind_does_not_hold_back_a_quick_one_of_the_same_route(client, se
     try:
         assert client.get(near.replace("6.2357", "6.24")).status_code == 200
         assert client.get("/api/v1/lieux/?q=digne&page_size=10").status_code == 503
-        made_up = client.get("/api/v1/lieux/?near=6.2,44.1&page_size=10&x=1")
-        assert made_up.status_code == 503  # unknown names: judged by the route, slow lately
+        other = client.get("/api/v1/lieux/?near=6.2,44.1&page_size=10&radius_km=5")
+        assert other.status_code == 503  # names not seen yet: judged by the route, slow lately
     finally:
         admission.release(fd)
         admission.COSTS.clear()

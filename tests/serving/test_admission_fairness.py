@@ -2,8 +2,9 @@
 real threads: two coordinators opening a costly page at the same instant are both served, while
 a client sending a second costly request before its first is answered gets a quick 503.
 
-The requests are held in flight by a lock on the data-version table that every answer reads
-(taken from another connection), so "at the same instant" is certain, not a race."""
+The requests are held in flight by a lock on the communes table that every answer to build
+reads, once admitted (taken from another connection), so "at the same instant" is certain, not a
+race."""
 
 import re
 import time
@@ -17,21 +18,24 @@ from django.db import connections
 
 from actors.demo import DEMO_ACCOUNTS
 from geo_directory import admission
-from geo_directory.cache import VERSION_TABLE
+from geo_directory import cache as response_cache
 
 pytestmark = pytest.mark.django_db
 COSTLY_PAGE = "/api/v1/communes/?departement=04"
+HELD_TABLE = "territories_commune"  # read by every build of COSTLY_PAGE, after its admission
 
 
 @pytest.fixture
 def site(demo_server, settings):
-    """The live server with its defaults (2 shared slots, 1 per client) and every kind already
-    served counting as costly (the demo data is too small to be slow)."""
+    """The live server with its defaults (2 shared slots, 1 per client), every kind already
+    built counting as costly (the demo data is too small to be slow), nothing kept."""
     admission.COSTS.clear()
     settings.COSTLY_MS = 0
     settings.COSTLY_CONCURRENCY = 2
     settings.COSTLY_PER_CLIENT = 1
-    assert requests.get(demo_server + COSTLY_PAGE, timeout=30).status_code == 200  # learnt
+    learnt = requests.get(demo_server + COSTLY_PAGE + "&threshold_km=5", timeout=30)
+    assert learnt.status_code == 200
+    response_cache.clear()  # every answer of the tests is one to build
     yield demo_server
     admission.COSTS.clear()
 
@@ -54,7 +58,7 @@ def coordinator(server: str, account: str) -> requests.Session:
 
 @contextmanager
 def held_in_flight():
-    """While inside, every answer waits for the data version; ``wait_for(n)`` returns once
+    """While inside, every answer to build waits for the communes; ``wait_for(n)`` returns once
     ``n`` requests are waiting (they have passed admission and hold their slots)."""
     params = connections["default"].settings_dict
     dsn = {
@@ -64,7 +68,7 @@ def held_in_flight():
         "user": params["USER"],
     }
     with psycopg.connect(**dsn) as lock, psycopg.connect(**dsn, autocommit=True) as watch:
-        lock.execute(f"LOCK TABLE {VERSION_TABLE} IN ACCESS EXCLUSIVE MODE")
+        lock.execute(f"LOCK TABLE {HELD_TABLE} IN ACCESS EXCLUSIVE MODE")
 
         def wait_for(count: int):
             deadline = time.monotonic() + 20
@@ -72,7 +76,7 @@ def held_in_flight():
                 (waiting,) = watch.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = %s"
                     " AND wait_event_type = 'Lock' AND query LIKE %s",
-                    (params["NAME"], f"%{VERSION_TABLE}%"),
+                    (params["NAME"], f"%{HELD_TABLE}%"),
                 ).fetchone()
                 if waiting >= count:
                     return
