@@ -86,7 +86,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
@@ -106,6 +106,7 @@ try:  # CACHE_URL: Redis as the shared tier (a connection refused is a RedisErro
 except ImportError:  # pragma: no cover
     pass
 DATABASE_ERRORS = (OperationalError, InterfaceError)  # a connection that PostgreSQL dropped
+T = TypeVar("T")
 SHARED_PAUSE_S = 2.0  # after a failure of the shared tier, this worker leaves it alone this long
 
 
@@ -124,18 +125,23 @@ def version() -> Version:
     from geo_directory.replicas import read_alias  # the request's database: replica or primary
 
     db = connections[read_alias()]
+    return first_read(db, lambda: _read_version(db))
+
+
+def first_read(db, read: Callable[[], T]) -> T:
+    """``read()``, the request's first statement on ``db`` (a public answer reads its version
+    first, alone or with its rows): it is the connection's health check. Django's own
+    (CONN_HEALTH_CHECKS) would send a ``SELECT 1`` first, a round trip more on every request:
+    instead a connection found broken here (PostGIS restarted) is closed and ``read()`` run
+    again on a new one."""
     if db.connection is None or db.health_check_done or db.in_atomic_block:
-        return _read_version(db)
-    # The request's first statement (a public answer reads its version first): it is the
-    # connection's health check. Django's own (CONN_HEALTH_CHECKS) would send a ``SELECT 1``
-    # first, a round trip more on every request: instead a connection found broken here (PostGIS
-    # restarted) is closed and the version read again on a new one.
+        return read()
     db.health_check_done = True
     try:
-        return _read_version(db)
+        return read()
     except DATABASE_ERRORS:
         db.close()
-    return _read_version(db)
+    return read()
 
 
 def _read_version(db) -> Version:

@@ -99,8 +99,14 @@ class PlaceListView(GeoJSONAPIView):
             )
             response["Content-Disposition"] = 'attachment; filename="lieux.csv"'
             return response
-        version = response_cache.version()
         media_type = request.accepted_renderer.media_type
+        if not search.open_now:
+            found = pages.versioned_page(search)  # a moving map, a "near me": one statement
+            if found is not None:
+                return self.versioned_response(
+                    request, request.query_params, search, media_type, found
+                )
+        version = response_cache.version()
         # "Open now" changes with the clock, not with a write: the ETag says which minute the
         # answer is for, and no Last-Modified date can vouch for it.
         minute = timezone.now().strftime("%Y%m%d%H%M") if search.open_now else ""
@@ -121,27 +127,47 @@ class PlaceListView(GeoJSONAPIView):
 
         return conditional.respond(request, etag, None if minute else version[1], build)
 
+    @classmethod
+    def versioned_response(cls, request, query, search, media_type, found) -> HttpResponse:
+        """The answer of ``pages.versioned_page``'s (version, matches, Features): the same
+        validators and text as any other page, built from the rows just read."""
+        version, matched, features = found
+        etag = conditional.etag_for("lieux", version, request.get_full_path(), media_type, "")
+        return conditional.respond(
+            request,
+            etag,
+            version[1],
+            lambda: HttpResponse(
+                cls.collection(request, query, search, matched, features),
+                content_type=media_type,
+            ),
+        )
+
     @staticmethod
     def queryset(search: PlaceFilter):
         return search.apply(PLACES.rows())
 
     def page(self, request, search: PlaceFilter, version) -> str:
         """The FeatureCollection text of the requested page: the layer's Features."""
-        start = (search.page - 1) * search.page_size
         matched, features = pages.page(search, version)
+        return self.collection(request, request.query_params, search, matched, features)
+
+    @classmethod
+    def collection(cls, request, query, search: PlaceFilter, matched: int, features: str) -> str:
+        start = (search.page - 1) * search.page_size
         return collection_text(
             features,
             {
                 "numberMatched": matched,
                 "numberReturned": max(0, min(search.page_size, matched - start)),
-                "links": self.links(request, search, matched),
+                "links": cls.links(request, query, search, matched),
             },
         )
 
     @staticmethod
-    def links(request, search: PlaceFilter, matched: int) -> list[dict]:
+    def links(request, query, search: PlaceFilter, matched: int) -> list[dict]:
         base = request.build_absolute_uri(request.path) + "?"
-        query = request.query_params.copy()
+        query = query.copy()
 
         def url(page: int) -> str:
             query["page"] = str(page)
