@@ -98,6 +98,7 @@ from django.http import HttpResponse
 ALIAS = "responses"
 FORMAT = 3  # bumped when the shape of a cached value changes: older entries are never read
 VERSION_TABLE = "coverage_directoryversion"  # coverage.models.DirectoryVersion
+VERSION_SQL = f"SELECT version, changed_at FROM {VERSION_TABLE} WHERE id = 1"
 DISK_ERRORS = (OSError, EOFError, zlib.error, pickle.UnpicklingError, ValueError, TypeError)
 try:  # CACHE_URL: Redis as the shared tier (a connection refused is a RedisError)
     from redis.exceptions import RedisError
@@ -146,7 +147,7 @@ def first_read(db, read: Callable[[], T]) -> T:
 
 def _read_version(db) -> Version:
     with db.cursor() as cursor:
-        cursor.execute(f"SELECT version, changed_at FROM {VERSION_TABLE} WHERE id = 1")
+        cursor.execute(VERSION_SQL)
         row = cursor.fetchone()
     return Version(*row) if row else Version(0, None)
 

@@ -155,25 +155,15 @@ def page(search: PlaceFilter, version) -> tuple[int, str]:
     return _features(search, version, alias, rows)
 
 
-def versioned_sql(ids_sql: str) -> str:
-    """The data's version and the page's rows (``ids_sql``'s, in its order) in one statement:
-    one round trip and one snapshot, so the version is exactly that of the rows. One row with
-    no page id when the page is empty; no version row reads as version 0."""
-    return (
-        "SELECT v.version, v.changed_at, p.* FROM (SELECT 1) one"
-        f" LEFT JOIN {cache.VERSION_TABLE} v ON v.id = 1"
-        " LEFT JOIN LATERAL (SELECT q.*, row_number() OVER () AS _rn FROM (" + ids_sql + ") q)"
-        " p ON true ORDER BY p._rn"
-    )
-
-
 def versioned_page(search: PlaceFilter) -> tuple[cache.Version, int, str] | None:
     """(the data's version, number of matches, the page's Features) for a search of a shape
-    compiled once (``bbox`` and/or ``near``: a moving map, a "near me"), the version read in the
-    statement of the page's ids, as the request's first statement (``cache.first_read``: the
-    connection's health check); None for any other search (``page`` after ``cache.version``).
-    No answer is kept for these: a moved point or box is a new answer, and its Features are
-    kept per version anyway."""
+    compiled once (``bbox`` and/or ``near``: a moving map, a "near me"): the version and the
+    page's ids sent together in one pipeline (one round trip, each statement prepared with its
+    own plan; one statement joining them was planned anew each time, 0.4 ms more), as the
+    request's first statements (``cache.first_read``: the connection's health check); None for
+    any other search (``page`` after ``cache.version``). The version is read first, so the
+    page is never older than it. No answer is kept for these: a moved point or box is a new
+    answer, and its Features are kept per version anyway."""
     try:
         sql, params, shared = ids_statement(search)
     except EmptyResultSet:
@@ -181,17 +171,17 @@ def versioned_page(search: PlaceFilter) -> tuple[cache.Version, int, str] | None
     if not shared:
         return None
     alias = router.db_for_read(Place)
-    statement = versioned_sql(sql)
+    db = connections[alias]
 
     def read():
-        with prepared_cursor(alias) as cursor:
-            cursor.execute(statement, params)
-            return cursor.fetchall()
+        with prepared_cursor(alias) as versions, prepared_cursor(alias) as page_ids:
+            with db.wrap_database_errors, db.connection.pipeline():  # errors come at the sync
+                versions.execute(cache.VERSION_SQL)
+                page_ids.execute(sql, params)
+            return versions.fetchone(), page_ids.fetchall()
 
-    rows = cache.first_read(connections[alias], read)
-    number, changed_at = rows[0][:2]
-    version = cache.Version(number, changed_at) if number is not None else cache.Version(0, None)
-    rows = [row[2:-1] for row in rows if row[2] is not None]
+    row, rows = cache.first_read(db, read)
+    version = cache.Version(*row) if row else cache.Version(0, None)
     return (version, *_features(search, version, alias, rows))
 
 
