@@ -11,6 +11,7 @@ import json
 from django.db.models import F
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -56,12 +57,53 @@ def invalid(errors: dict[str, str]) -> ValidationError:
     return ValidationError({name: [reason] for name, reason in errors.items()})
 
 
+# The Accept headers of a plain GET and the media type DRF's negotiation gives each (no Accept:
+# the first renderer's); any other Accept, or a ``format``, goes through DRF.
+PLAIN_ACCEPT = {
+    None: MEDIA_TYPE,
+    "*/*": MEDIA_TYPE,
+    MEDIA_TYPE: MEDIA_TYPE,
+    "application/json": "application/json",
+}
+
+
 class PlaceListView(GeoJSONAPIView):
     renderer_classes = [GeoJSONRenderer, JSONAliasRenderer, StandardCSVRenderer]
     # The parameters: one declaration, ``PlaceFilterSet`` (validation, 400s and, through
     # django-filter's backend and drf-spectacular's extension, /api/schema/).
     filterset_class = PlaceFilterSet
     filter_backends = api_settings.DEFAULT_FILTER_BACKENDS
+
+    def dispatch(self, request, *args, **kwargs):
+        """A plain GET of a moving map or a "near me" (no ``format``, an Accept of GeoJSON,
+        JSON or anything, valid parameters) is answered without DRF's request cycle (request
+        wrapper, negotiation, exception handling: 0.2 ms of its ~3 ms), with the same headers
+        and text; anything else, every error included, goes through DRF."""
+        if request.method in ("GET", "HEAD") and "format" not in request.GET:
+            media_type = PLAIN_ACCEPT.get(request.META.get("HTTP_ACCEPT"))
+            if media_type is not None:
+                response = self.plain(request, media_type)
+                if response is not None:
+                    return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def plain(self, request, media_type: str) -> HttpResponse | None:
+        try:
+            search = self.filterset_class(request.GET).search()
+        except ValidationError:
+            return None  # DRF answers it
+        if search.open_now:
+            return None
+        found = pages.versioned_page(search)
+        if found is None:
+            return None
+        response = self.versioned_response(request, request.GET, search, media_type, found)
+        for name, value in self.default_response_headers.items():  # as DRF's finalize_response
+            if name == "Vary":
+                patch_vary_headers(response, [value])
+            else:
+                response[name] = value
+        return response
 
     def get_queryset(self):
         return PLACES.rows()
