@@ -85,7 +85,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypeVar
 
 from django.conf import settings
@@ -116,6 +116,17 @@ class Version(NamedTuple):
 
     number: int
     changed_at: datetime | None
+
+    def __repr__(self) -> str:
+        """In every cache key and ETag: exact to the microsecond, and without a datetime's own
+        repr (4 of the 11 microseconds a key took)."""
+        at = self.changed_at
+        micros = None if at is None else (at - _EPOCH) // _MICROSECOND
+        return f"Version({self.number}, {micros})"
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def version() -> Version:

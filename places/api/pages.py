@@ -162,8 +162,7 @@ def versioned_page(search: PlaceFilter) -> tuple[cache.Version, int, str] | None
     own plan; one statement joining them was planned anew each time, 0.4 ms more), as the
     request's first statements (``cache.first_read``: the connection's health check); None for
     any other search (``page`` after ``cache.version``). The version is read first, so the
-    page is never older than it. No answer is kept for these: a moved point or box is a new
-    answer, and its Features are kept per version anyway."""
+    page is never older than it."""
     try:
         sql, params, shared = ids_statement(search)
     except EmptyResultSet:
@@ -182,7 +181,17 @@ def versioned_page(search: PlaceFilter) -> tuple[cache.Version, int, str] | None
 
     row, rows = cache.first_read(db, read)
     version = cache.Version(*row) if row else cache.Version(0, None)
+    _last_version[0] = version
     return (version, *_features(search, version, alias, rows))
+
+
+_last_version: list[cache.Version | None] = [None]  # this worker's, by versioned_page
+
+
+def last_version() -> cache.Version | None:
+    """The data's version this worker's last ``versioned_page`` read: where to look for the
+    same page kept (then checked against the version read alone)."""
+    return _last_version[0]
 
 
 def _features(search: PlaceFilter, version, alias: str, rows: list) -> tuple[int, str]:

@@ -94,10 +94,9 @@ class PlaceListView(GeoJSONAPIView):
             return None  # DRF answers it
         if search.open_now:
             return None
-        found = pages.versioned_page(search)
-        if found is None:
+        response = self.shape_response(request, request.GET, search, media_type)
+        if response is None:
             return None
-        response = self.versioned_response(request, request.GET, search, media_type, found)
         for name, value in self.default_response_headers.items():  # as DRF's finalize_response
             if name == "Vary":
                 patch_vary_headers(response, [value])
@@ -142,12 +141,10 @@ class PlaceListView(GeoJSONAPIView):
             response["Content-Disposition"] = 'attachment; filename="lieux.csv"'
             return response
         media_type = request.accepted_renderer.media_type
-        if not search.open_now:
-            found = pages.versioned_page(search)  # a moving map, a "near me": one statement
-            if found is not None:
-                return self.versioned_response(
-                    request, request.query_params, search, media_type, found
-                )
+        if not search.open_now:  # a moving map, a "near me": one round trip
+            response = self.shape_response(request, request.query_params, search, media_type)
+            if response is not None:
+                return response
         version = response_cache.version()
         # "Open now" changes with the clock, not with a write: the ETag says which minute the
         # answer is for, and no Last-Modified date can vouch for it.
@@ -170,20 +167,33 @@ class PlaceListView(GeoJSONAPIView):
         return conditional.respond(request, etag, None if minute else version[1], build)
 
     @classmethod
-    def versioned_response(cls, request, query, search, media_type, found) -> HttpResponse:
-        """The answer of ``pages.versioned_page``'s (version, matches, Features): the same
-        validators and text as any other page, built from the rows just read."""
+    def shape_response(cls, request, query, search, media_type) -> HttpResponse | None:
+        """A moving map's or a "near me" page (``pages.versioned_page``), None for any other
+        search. The same page asked again (a map's first view, shared by its visitors) is
+        kept per version: looked up under the version this worker read last, and served when
+        the data's version, read alone, is still that one; a new page costs the version and
+        its ids in one round trip. Same validators and text as any other page."""
+        full_path, uri = request.get_full_path(), request.build_absolute_uri()
+        guess = pages.last_version()
+        if guess is not None:
+            etag = conditional.etag_for("lieux", guess, full_path, media_type, "")
+            text = response_cache.get("places-geojson", (guess, etag, uri), shared=False)
+            if text is not None and response_cache.version() == guess:
+                return conditional.respond(
+                    request, etag, guess[1], lambda: HttpResponse(text, content_type=media_type)
+                )
+        found = pages.versioned_page(search)
+        if found is None:
+            return None
         version, matched, features = found
-        etag = conditional.etag_for("lieux", version, request.get_full_path(), media_type, "")
-        return conditional.respond(
-            request,
-            etag,
-            version[1],
-            lambda: HttpResponse(
-                cls.collection(request, query, search, matched, features),
-                content_type=media_type,
-            ),
-        )
+        etag = conditional.etag_for("lieux", version, full_path, media_type, "")
+
+        def build():
+            text = cls.collection(request, query, search, matched, features)
+            response_cache.put("places-geojson", (version, etag, uri), text, shared=False)
+            return HttpResponse(text, content_type=media_type)
+
+        return conditional.respond(request, etag, version[1], build)
 
     @staticmethod
     def queryset(search: PlaceFilter):
