@@ -115,12 +115,19 @@ def ids_statement(search: PlaceFilter) -> tuple[str, list, bool]:
     return sql, [*page_params, *_slice(search)], shared
 
 
+# psycopg prepares a statement automatically after this many executions: never, in practice,
+# for Django's own cursors (which bind on the client: nothing to reuse); ``Prepared`` asks.
+ONLY_WHEN_ASKED = 2**31 - 1
+
+
 class Prepared:
     """A psycopg cursor binding its parameters on the server and executing every statement as
     a prepared one (PostgreSQL plans a shape's statement once per connection, not per
     request); Django's cursor wrapper goes around it (errors, execute wrappers, query log)."""
 
     def __init__(self, raw_connection):
+        if raw_connection.prepare_threshold is None:  # Django's default: psycopg would then
+            raw_connection.prepare_threshold = ONLY_WHEN_ASKED  # prepare nothing, even asked
         self.cursor = psycopg.Cursor(raw_connection)
 
     def execute(self, sql, params=None):

@@ -201,11 +201,16 @@ def test_an_uncached_near_me_request_is_two_statements_and_no_health_check(clien
         ) as is_usable:
             for point in ("5.95,44.17", "5.91,44.21", "6.02,44.1"):
                 close_old_connections()  # what a request's start does (the test client not)
-                with CaptureQueriesContext(db) as queries:
+                statements = []
+
+                def seen(run, sql, *args, statements=statements):
+                    statements.append(sql)
+                    return run(sql, *args)
+
+                with db.execute_wrapper(seen):
                     response = client.get(NEAR_ME.replace("5.93,44.19", point))
                 assert response.status_code == 200 and json.loads(response.content)["features"]
                 # the version (also the connection's check), the page's ids; no SELECT 1
-                statements = [q["sql"] for q in queries]
                 assert len(statements) == 2, [q[:70] for q in statements]
                 assert response_cache.VERSION_TABLE in statements[0]
                 assert is_usable.call_count == 0
@@ -221,3 +226,18 @@ def test_a_connection_dropped_by_postgis_is_replaced_at_the_version_read(client)
         response = client.get(NEAR_ME.replace("5.93", "5.94"))
         assert response.status_code == 200, response.content[:200]
         assert db.connection.info.backend_pid != pid
+
+
+def test_a_shapes_statements_are_prepared_once_per_connection(client):
+    """PostgreSQL plans a moving map's statements once per connection (psycopg prepared
+    nothing while Django's connection had no prepare threshold, even when asked)."""
+    for point in ("5.95,44.17", "5.91,44.21", "6.02,44.1", "5.99,44.13", "5.97,44.2", "6.0,44.16"):
+        assert client.get(NEAR_ME.replace("5.93,44.19", point)).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["%page.page_id%distance%"],
+        )
+        executions = [row[0] for row in cursor.fetchall()]
+    assert executions and max(executions) >= 6, executions
