@@ -73,18 +73,20 @@ POINT_SQL = (
     f"ST_AsMVTGeom(ST_Transform(b._geom, 3857), ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER})"
 )
 
-# Stored outlines (EPSG:3857, already simplified and snapped to this zoom's grid, see
-# tiles/models.py) in tile coordinates: an affine map to the 4096-unit tile (y down), snapped to
-# the unit grid (exact integers; at zoom 8 and more, where the outline is stored unsimplified,
-# this is the only simplification), clipped to the tile plus buffer by ST_ClipByBox2D (polygons
-# only: a clipped invalid ring may come back as a collection), exterior rings then made
-# counter-clockwise in tile units (the positive surveyor's area the MVT spec asks for).
-# ST_AsMVTGeom would also repair validity with GEOS, its costly part: at one unit per pixel a
-# renderer cannot tell the difference. Empty results are dropped from the tile.
+# Stored outlines (EPSG:3857, already simplified and snapped to this zoom's grid and valid, see
+# tiles/models.py) in tile coordinates: an affine map to the 4096-unit tile (y down), clipped to
+# the tile plus buffer by ST_ClipByBox2D while still valid, then snapped to the unit grid (exact
+# integers; at zoom 8 and more, where the outline is stored unsimplified, this is the only
+# simplification). Never the other way round: a snap can make an outline cross itself, and
+# ST_ClipByBox2D, which does not repair, then returned the whole tile square (Fresnoy-au-Val,
+# 80357, over tiles 8/129/86 and 87). Polygons only, exterior rings then made counter-clockwise
+# in tile units (the positive surveyor's area the MVT spec asks for). ST_AsMVTGeom would also
+# repair validity with GEOS, its costly part: at one unit per pixel a renderer cannot tell the
+# difference. Empty results are dropped from the tile.
 POLYGON_SQL = (
-    "ST_ForcePolygonCCW(ST_CollectionExtract(ST_ClipByBox2D(ST_SnapToGrid(ST_Affine("
-    "s.geom, %s, 0, 0, %s, %s, %s), 1),"
-    f" ST_MakeEnvelope({-BUFFER}, {-BUFFER}, {EXTENT + BUFFER}, {EXTENT + BUFFER})), 3))"
+    "ST_ForcePolygonCCW(ST_CollectionExtract(ST_SnapToGrid(ST_ClipByBox2D(ST_Affine("
+    "s.geom, %s, 0, 0, %s, %s, %s),"
+    f" ST_MakeEnvelope({-BUFFER}, {-BUFFER}, {EXTENT + BUFFER}, {EXTENT + BUFFER})), 1), 3))"
 )
 SHAPES_TABLE = CommuneTileShape._meta.db_table
 

@@ -189,3 +189,22 @@ def rings(geometry):
         [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
     )
     return [ring for polygon in polygons for ring in polygon]
+
+
+# Fresnoy-au-Val (80357) as in the national data: stored unsimplified for zooms 8 and more, it
+# crosses itself once snapped to the units of zoom 8, and tiles 8/129/86 and 8/129/87, whose
+# edge it straddles, clipped it to the whole tile square (17.8 million square units for its
+# 12,800): the tile is clipped first, and only then snapped.
+FRESNOY_AU_VAL = Path(__file__).with_name("commune_80357.geojson")
+
+
+def ring_area(ring) -> float:
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))) / 2
+
+
+def test_an_outline_that_crosses_itself_once_snapped_at_a_tile_is_drawn_in_its_place(client):
+    importers.TerritoryImporter(cog_communes=COG, commune_files=[FRESNOY_AU_VAL]).run()
+    for x, y in ((129, 86), (129, 87)):
+        feature = tile_features(client, 8, x, y)[80357]
+        drawn = sum(ring_area(ring) for ring in rings(feature["geometry"]))
+        assert 10_000 < drawn < 16_000, (x, y, drawn)  # ~12,800 units², not the tile's 17.8 M
