@@ -199,7 +199,9 @@ FRESNOY_AU_VAL = Path(__file__).with_name("commune_80357.geojson")
 
 
 def ring_area(ring) -> float:
-    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))) / 2
+    """Shoelace area of a decoded ring (its closing point is implied)."""
+    pairs = zip(ring, ring[1:] + ring[:1], strict=True)
+    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in pairs)) / 2
 
 
 def test_an_outline_that_crosses_itself_once_snapped_at_a_tile_is_drawn_in_its_place(client):
