@@ -214,11 +214,12 @@ def stamp() -> tuple[cache.Version, bool]:
     )
 
 
-def current() -> Groups:
+def current(stamped: tuple[cache.Version, bool] | None = None) -> Groups:
     """The groups of the current places: this worker's copy for the places' version, else the
     ones stored beside it (built when places were written, ``refresh``), else (a write that went
-    around the ORM's signals, such as raw SQL) built now."""
-    version, stored = stamp()
+    around the ORM's signals, such as raw SQL) built now. ``stamped``: ``stamp()`` already read
+    in this request."""
+    version, stored = stamped if stamped is not None else stamp()
     groups = cache.get(NAMESPACE, (version,), shared=False)
     if groups is None:
         groups = read_stored() if stored else None

@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from geo_directory import cache as response_cache
 from geo_directory.territories.models import Commune, Departement
 
 from . import maps, same_place, search_map, standard
@@ -119,7 +120,23 @@ def query_without_page(request) -> str:
 
 @require_GET
 def search(request):
-    """/lieux/: places around a commune or the user's position, nearest first."""
+    """/lieux/: places around a commune or the user's position, nearest first. The same search
+    is rendered once per data version, places' version (the keeper's decisions on records of
+    one real place change the list, not the data version) and hour for anonymous visitors
+    (``cached_page``): its opening hours are today's in each place's own time zone (every
+    French one is a whole number of hours from UTC), to the minute when only the places open
+    now are asked."""
+    if not request.GET:
+        return _search(request)
+    clock = "%Y%m%d%H%M" if "ouvert_maintenant" in request.GET else "%Y%m%d%H"
+    stamped = same_place.stamp()
+    parts = (response_cache.version(), stamped[0], timezone.now().strftime(clock))
+    return response_cache.cached_page(
+        request, "search-page", parts, lambda: _search(request, stamped)
+    )
+
+
+def _search(request, stamped=None):
     data = None
     if request.GET:
         data = request.GET.copy()
@@ -137,7 +154,7 @@ def search(request):
         # One query finds the search's places, nearest first (ids and distances only); the
         # count, the page and one row per real place come from that list, then one query reads
         # the page's records (with the other records of their real places).
-        groups = same_place.current()
+        groups = same_place.current(stamped)
         found = dict(
             place_filter.apply(Place.objects.public().located()).values_list("pk", "distance")
         )

@@ -22,6 +22,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))
 
 
+@pytest.fixture(autouse=True)
+def private_response_cache(settings, tmp_path):
+    """Each test starts with empty response caches of its own: anonymous pages and answers are
+    kept per data version, which a test's rolled-back writes leave as it was, and rendered with
+    settings a test may change (a live server's tile URL): another test's would be found."""
+    from geo_directory import cache as response_cache
+
+    response_cache.clear()
+    settings.CACHES = {
+        **settings.CACHES,
+        "responses": {**settings.CACHES["responses"], "LOCATION": str(tmp_path / "cache")},
+    }
+
+
 @pytest.fixture
 def shared_data():
     """The larger shared open-data folder (MAILLAGE_SHARED_DATA); skips when absent."""
