@@ -51,15 +51,17 @@ and for ``SHARED_PAUSE_S`` seconds this worker does not try it again, so no requ
 
 **What is kept** (namespace, tiers, what):
 
-- ``places-geojson`` (memory): a page of ``/api/v1/lieux/`` (a few ms to build);
+- ``places-geojson`` (memory): a page of ``/api/v1/lieux/`` (a few ms to build; a moving map's
+  is looked up under the version this worker read last, then checked, so that a new box costs
+  one round trip: ``PlaceListView.shape_response``);
 - ``communes-geojson`` (memory, disk): a page of ``/api/v1/communes/``, by canonical parameters
   (the threshold quantised to 0.5 km);
 - ``tile`` (memory, disk): a vector tile by layer variant (``tiles.cache``);
 - ``tilejson-footprint``, ``ogc-extents`` (memory, disk): a layer's bounds and centre, the
   collections' extents;
 - ``coverage-figures`` (memory, disk): national and per-département coverage figures;
-- ``home-page``, ``coverage-departement-page`` (memory, disk): pages for anonymous visitors
-  (``cached_page``);
+- ``home-page``, ``coverage-departement-page``, ``search-page`` (memory, disk): pages for
+  anonymous visitors (``cached_page``; a search also per places' version and hour);
 - ``coverage-shapes`` (memory, disk): the shapes of a département's communes that its coverage
   map fetches (every threshold, basis and view of one version share them);
 - ``same-place-groups`` (memory): the groups of records of one real place, per places' version
