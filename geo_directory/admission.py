@@ -342,8 +342,9 @@ def admit(request) -> tuple[int, int]:
 def built(response, counted: response_cache.Usage) -> bool:
     """Whether ``response`` was built, so that its time tells its kind's cost: not a 304, nor
     an answer served from the cache (a flood of new parameters would otherwise be judged by the
-    kept answers it meets between its costly ones, and pass as cheap)."""
-    return response.status_code != 304 and not counted.served_kept
+    kept answers it meets between its costly ones, and pass as cheap), nor a build refused
+    (its quick 503 taught the same: a flood refused at its builds went through again)."""
+    return response.status_code != 304 and not counted.served_kept and not counted.refused
 
 
 class CostlyRequestsMiddleware:

@@ -505,11 +505,12 @@ class Usage:
     only when it is about to build one (``before_build``, called once, before the request's
     first build; it may raise to refuse it: geo_directory/admission.py)."""
 
-    __slots__ = ("before_build", "builds", "hits")
+    __slots__ = ("before_build", "builds", "hits", "refused")
 
     def __init__(self, before_build: Callable[[], None] | None = None):
         self.hits = self.builds = 0
         self.before_build = before_build
+        self.refused = False  # ``before_build`` raised: nothing was built
 
     @property
     def served_kept(self) -> bool:
@@ -554,7 +555,11 @@ def get_or_build(
     if counted is not None:
         hook, counted.before_build = counted.before_build, None
         if hook is not None:
-            hook()
+            try:
+                hook()
+            except BaseException:
+                counted.refused = True
+                raise
     value = build()
     if counted is not None:
         counted.builds += 1

@@ -6,7 +6,7 @@ and a slot is always given back."""
 import json
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from geo_directory import admission
 from geo_directory import cache as response_cache
@@ -182,3 +182,22 @@ def test_a_built_answer_is_learnt(client, settings):
         assert not admission.COSTS.costly(kind)  # quick builds on the demo: cheap again
     finally:
         admission.COSTS.clear()
+
+
+def test_builds_refused_teach_nothing_either(client, every_kind_costly, settings):
+    """A flood of new thresholds refused at their builds: the quick 503s must not make the
+    kind pass as cheap (bench/abuse.py's victim waited behind two builds at once when they
+    did)."""
+    settings.COSTLY_MS = 150
+    page = "/couverture/04/"
+    kind, _ = admission.kind_of(RequestFactory().get(f"{page}?seuil=autre&seuil_libre=11"))
+    assert client.get(page).status_code == 200  # kept: the route's answers go through the cache
+    admission.COSTS.observe(kind, 2.0)  # its builds seen slow
+    fd = admission.acquire()
+    try:
+        for km in range(11, 31):
+            refused = client.get(f"{page}?seuil=autre&seuil_libre={km}")
+            assert refused.status_code == 503
+    finally:
+        admission.release(fd)
+    assert admission.COSTS.costly(kind)
