@@ -191,7 +191,9 @@ def test_builds_refused_teach_nothing_either(client, every_kind_costly, settings
     settings.COSTLY_MS = 150
     page = "/couverture/04/"
     kind, _ = admission.kind_of(RequestFactory().get(f"{page}?seuil=autre&seuil_libre=11"))
-    assert client.get(page).status_code == 200  # kept: the route's answers go through the cache
+    first = client.get(f"{page}?seuil=autre&seuil_libre=10")
+    assert first.status_code == 200  # this kind's answers go through the cache: kept
+    assert admission.COSTS.kept(kind)
     admission.COSTS.observe(kind, 2.0)  # its builds seen slow
     fd = admission.acquire()
     try:
