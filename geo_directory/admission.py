@@ -88,7 +88,10 @@ TILES = (
     "Trop de tuiles coûteuses demandées depuis votre adresse en peu de temps : la carte se "
     "complétera dans quelques secondes."
 )
-SMOOTHING = 0.3  # weight of the newest answer in a kind's moving average
+# Weight of the newest build in a kind's moving average: it rises fast and falls slowly, so a
+# kind whose builds are sometimes quick (a 400, a small département) and often slow stays
+# costly (with one weight, a few quick builds in a row let a flood build on both workers).
+RISE, FALL = 0.5, 0.1
 FORGET_SECONDS = 60  # a kind not answered for this long is unknown again (refusals teach nothing)
 MAX_KINDS = 1024
 
@@ -137,7 +140,11 @@ class Costs:
         with self._lock:
             for key in (kind, kind[:2]):
                 old = self._average.pop(key, None)
-                average = seconds if old is None else old[0] + SMOOTHING * (seconds - old[0])
+                if old is None:
+                    average = seconds
+                else:
+                    weight = RISE if seconds > old[0] else FALL
+                    average = old[0] + weight * (seconds - old[0])
                 self._average[key] = (average, now)
             while len(self._average) > MAX_KINDS:
                 self._average.popitem(last=False)

@@ -176,10 +176,25 @@ def test_a_built_answer_is_learnt(client, settings):
     kind = ("api/v1/couverture/departements/", None, ("basis", "threshold_km"))
     try:
         admission.COSTS.observe(kind, 2.0)
-        for km in (21, 22, 23, 24, 25, 26, 27, 28, 29, 30):  # each one new: built
+        for km in range(21, 51):  # each one new: built, quickly on the demo
             path = f"/api/v1/couverture/departements/?threshold_km={km}&basis=places"
             assert client.get(path).status_code == 200
-        assert not admission.COSTS.costly(kind)  # quick builds on the demo: cheap again
+        assert not admission.COSTS.costly(kind)  # cheap again, after many quick builds
+    finally:
+        admission.COSTS.clear()
+
+
+def test_a_few_quick_builds_do_not_make_a_slow_kind_cheap():
+    """Slow and quick builds mixed (bench/abuse.py's floods of random thresholds: some out of
+    range, a 400 at once): the kind stays costly, its cost rises fast and falls slowly."""
+    admission.COSTS.clear()
+    kind = ("couverture/<dep:code>/", None, ("seuil", "seuil_libre", "sites"))
+    try:
+        for _ in range(10):
+            admission.COSTS.observe(kind, 0.175)
+            for _ in range(4):  # four quick ones between two slow ones
+                admission.COSTS.observe(kind, 0.003)
+            assert admission.COSTS.costly(kind)  # 50 ms, the default
     finally:
         admission.COSTS.clear()
 
