@@ -1,9 +1,15 @@
-"""WSGI entry point (gunicorn geo_directory.wsgi)."""
+"""WSGI entry point (gunicorn geo_directory.wsgi).
+
+The URLconf, and so every view module, is loaded here, as each worker starts, not by its first
+request: the OGC API's CQL2 parser builds its grammar (pygeofilter, lark) and the coverage code
+imports scipy, about a second that the first visitor of every new worker waited for."""
 
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_directory.settings.local")
 
 application = get_wsgi_application()
+get_resolver().url_patterns  # noqa: B018 (loaded for its imports)
