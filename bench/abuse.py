@@ -13,7 +13,8 @@ cache folder of its own (emptied first: every answer is a first one) and the def
 2. The costliest endpoint (highest median in 1) driven by ``--clients`` connections of wrk
    (default 4) with new random parameters on every request for ``--seconds`` (default 30),
    while a victim (a different "near me" search of the places API on each request, one at a
-   time) is timed; its median quiet, then during. Target: within 2x.
+   time, from another address, 127.0.0.2) is timed; its median quiet, then during. Target:
+   within 2x, and every victim request served (a refused one fails the target).
 
 3. Two clients on random low-zoom communes tiles (the biggest, 1-3 MB each) for twice
    ``--seconds``: worker memory sampled, and the cache folder's size (issue 12 #3).
@@ -29,6 +30,7 @@ part (bounded in bytes: MAILLAGE_CACHE_MEMORY_MB per worker, MAILLAGE_CACHE_DISK
 from __future__ import annotations
 
 import argparse
+import http.client
 import math
 import os
 import random
@@ -39,7 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -262,6 +264,27 @@ def exports(site):
         )
 
 
+# The victim is another visitor than the abusers (127.0.0.1): admission counts clients by
+# address, and a victim sharing the flooders' address would share their costly share too.
+VICTIM_ADDRESS = "127.0.0.2"
+
+
+def victim_fetch(url: str) -> tuple[int, float]:
+    """(status, seconds) of one GET sent from ``VICTIM_ADDRESS``."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=60, source_address=(VICTIM_ADDRESS, 0)
+    )
+    started = time.perf_counter()
+    try:
+        connection.request("GET", f"{parts.path}?{parts.query}")
+        response = connection.getresponse()
+        response.read()
+        return response.status, time.perf_counter() - started
+    finally:
+        connection.close()
+
+
 def victim_path(rng, samples) -> str:
     lon, lat = point(rng, samples)
     return f"/api/v1/lieux/?near={lon},{lat}&radius_km=20&page_size=10"
@@ -270,7 +293,7 @@ def victim_path(rng, samples) -> str:
 def victim_median(site, rng, samples, count: int, stop=None) -> tuple[float, int]:
     times, errors = [], 0
     for _ in range(count):
-        status, seconds, _ = measure(site.url + victim_path(rng, samples))
+        status, seconds = victim_fetch(site.url + victim_path(rng, samples))
         times.append(seconds)
         errors += status != 200
         if stop is not None and stop.is_set():
@@ -299,7 +322,7 @@ def takeover(site, routes, results, samples, seconds: int, clients: int, seed: i
     rng = random.Random(seed + 2)
     times, errors, ends = [], 0, time.time() + seconds - 3
     while time.time() < ends:
-        status, took, _ = measure(site.url + victim_path(rng, samples))
+        status, took = victim_fetch(site.url + victim_path(rng, samples))
         times.append(took)
         errors += status != 200
         time.sleep(0.05)
@@ -311,10 +334,12 @@ def takeover(site, routes, results, samples, seconds: int, clients: int, seed: i
         f" while a costly answer is being built), p50 {result.p50_ms:.0f} ms"
     )
     ratio = during / quiet if quiet else float("inf")
+    if errors or quiet_errors:  # a victim refused was not served: no figure stands for it
+        ratio = float("inf")
     print(
-        f"  victim during: median {during * 1000:.1f} ms over {len(times)} requests "
-        f"({errors} non-200): {ratio:.1f}x its quiet figure (target <= 2x): "
-        + ("OK" if ratio <= 2 else "MISSED")
+        f"  victim (from {VICTIM_ADDRESS}) during: median {during * 1000:.1f} ms over "
+        f"{len(times)} requests ({errors} non-200): {ratio:.1f}x its quiet figure "
+        "(target <= 2x, every victim request served): " + ("OK" if ratio <= 2 else "MISSED")
     )
     return ratio
 

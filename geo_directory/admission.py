@@ -91,7 +91,7 @@ TILES = (
 # Weight of the newest build in a kind's moving average: it rises fast and falls slowly, so a
 # kind whose builds are sometimes quick (a 400, a small département) and often slow stays
 # costly (with one weight, a few quick builds in a row let a flood build on both workers).
-RISE, FALL = 0.5, 0.1
+RISE, FALL = 0.3, 0.1
 FORGET_SECONDS = 60  # a kind not answered for this long is unknown again (refusals teach nothing)
 MAX_KINDS = 1024
 
