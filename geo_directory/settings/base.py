@@ -261,21 +261,6 @@ SPECTACULAR_SETTINGS = {
 # the gunicorn workers (a hit never touches PostGIS), bounded in bytes of files on the disk that
 # also holds PostGIS. A value over the per-entry limit is stored nowhere. "default" holds no
 # answer (Django's own fallback only).
-def env_megabytes(name: str, default: float) -> int:
-    text = os.environ.get(name, "").strip()
-    try:
-        value = float(text) if text else default
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            f"{name} : un nombre de mégaoctets positif est attendu ({text!r})."
-        )
-    return int(value * 2**20)
-
-
 def env_positive(name: str, default: float, unit: str) -> float:
     """A positive number from the environment (``unit`` names it in the error)."""
     text = os.environ.get(name, "").strip()
@@ -288,6 +273,10 @@ def env_positive(name: str, default: float, unit: str) -> float:
 
         raise ImproperlyConfigured(f"{name} : un nombre positif de {unit} est attendu ({text!r}).")
     return value
+
+
+def env_megabytes(name: str, default: float) -> int:
+    return int(env_positive(name, default, "mégaoctets") * 2**20)
 
 
 CACHE_MEMORY_BYTES = env_megabytes("MAILLAGE_CACHE_MEMORY_MB", 64)
