@@ -354,6 +354,25 @@ def built(response, counted: response_cache.Usage) -> bool:
     return response.status_code != 304 and not counted.served_kept and not counted.refused
 
 
+def learn(kind, response, counted: response_cache.Usage, seconds: float | None) -> None:
+    """What an answer of ``kind`` teaches: whether its kind's answers are kept, and its time
+    (``seconds``; None: measured once streamed) when it was built."""
+    if counted.hits or counted.builds:
+        COSTS.note_kept(kind)
+    if seconds is not None and built(response, counted):
+        COSTS.observe(kind, seconds)
+
+
+def quick_kind(request) -> tuple | None:
+    """The kind of ``request`` when it may be answered without this guard (the public door,
+    geo_directory/door.py): a kind held to the slots and not costly now; None otherwise (a
+    tile, a costly kind, a path no view serves). What its answers teach goes to ``learn``."""
+    found = kind_of(request)
+    if found is None or found[1] or COSTS.costly(found[0]):
+        return None
+    return found[0]
+
+
 class CostlyRequestsMiddleware:
     """Learns each kind's cost from the answers it serves; holds a costly kind to its client's
     share and to the shared slots. Placed early: a refusal costs a URL resolution (and, for a
@@ -391,16 +410,14 @@ class CostlyRequestsMiddleware:
         except BaseException:
             release(*slots)
             raise
-        if counted.hits or counted.builds:
-            COSTS.note_kept(kind)
-        if response.streaming and getattr(response, "file_to_stream", None) is None:
-            # a generated stream (CSV): the work happens while the answer is sent
+        # a generated stream (CSV): the work happens while the answer is sent
+        streamed = response.streaming and getattr(response, "file_to_stream", None) is None
+        learn(kind, response, counted, None if streamed else time.perf_counter() - started)
+        if streamed:
             response.streaming_content = self._measured(
                 response.streaming_content, kind, slots, started
             )
             return response
-        if built(response, counted):
-            COSTS.observe(kind, time.perf_counter() - started)
         release(*slots)
         return response
 

@@ -90,6 +90,8 @@ MAX_VALUE_LENGTH = 2000  # characters of one query parameter or path segment
 
 def check_value(value: str, *, form_field: bool = False, digits: bool = True) -> list[str]:
     """The French reasons why ``value`` is refused (empty when it is acceptable)."""
+    if value.isascii() and value.isprintable() and len(value) <= MAX_VALUE_LENGTH:
+        return []  # most values: no control character, no digit but 0-9, not too long
     reasons = []
     for char in dict.fromkeys(value):  # each distinct character once, in order
         code = f"U+{ord(char):04X}"

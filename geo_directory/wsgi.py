@@ -2,7 +2,10 @@
 
 The URLconf, and so every view module, is loaded here, as each worker starts, not by its first
 request: the OGC API's CQL2 parser builds its grammar (pygeofilter, lark) and the coverage code
-imports scipy, about a second that the first visitor of every new worker waited for."""
+imports scipy, about a second that the first visitor of every new worker waited for.
+
+In front of Django, the public door (geo_directory/door.py) answers the plain anonymous reads of
+a moving map or a "near me" without the middleware stack."""
 
 import os
 
@@ -11,5 +14,9 @@ from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "geo_directory.settings.local")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
 get_resolver().url_patterns  # noqa: B018 (loaded for its imports)
+
+from geo_directory.door import Door  # noqa: E402 (after Django's setup)
+
+application = Door(django_application)

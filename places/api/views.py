@@ -79,13 +79,27 @@ class PlaceListView(GeoJSONAPIView):
         JSON or anything, valid parameters) is answered without DRF's request cycle (request
         wrapper, negotiation, exception handling: 0.2 ms of its ~3 ms), with the same headers
         and text; anything else, every error included, goes through DRF."""
-        if request.method in ("GET", "HEAD") and "format" not in request.GET:
-            media_type = PLAIN_ACCEPT.get(request.META.get("HTTP_ACCEPT"))
+        if request.method in ("GET", "HEAD"):
+            media_type = self.plain_media_type(request)
             if media_type is not None:
                 response = self.plain(request, media_type)
                 if response is not None:
                     return response
         return super().dispatch(request, *args, **kwargs)
+
+    @staticmethod
+    def plain_media_type(request) -> str | None:
+        """The media type of a plain GET's answer (``PLAIN_ACCEPT``), None for any other
+        Accept or a ``format``: DRF negotiates it."""
+        if "format" in request.GET:
+            return None
+        return PLAIN_ACCEPT.get(request.META.get("HTTP_ACCEPT"))
+
+    @classmethod
+    def door_answer(cls, request, media_type: str) -> HttpResponse | None:
+        """The answer of a plain GET at the public door (geo_directory/door.py), None when
+        it is not one (DRF answers it)."""
+        return cls().plain(request, media_type)
 
     def plain(self, request, media_type: str) -> HttpResponse | None:
         try:
@@ -219,11 +233,16 @@ class PlaceListView(GeoJSONAPIView):
     @staticmethod
     def links(request, query, search: PlaceFilter, matched: int) -> list[dict]:
         base = request.build_absolute_uri(request.path) + "?"
-        query = query.copy()
+        # The query encoded once, each parameter where it is, ``page`` included (last if absent).
+        parts = [
+            None if name == "page" else urlencode({name: v}, doseq=True)
+            for name, v in query.lists()
+        ]
+        if "page" not in query:
+            parts.append(None)
 
         def url(page: int) -> str:
-            query["page"] = str(page)
-            return base + urlencode(query, doseq=True)
+            return base + "&".join(f"page={page}" if part is None else part for part in parts)
 
         links = [{"rel": "self", "type": MEDIA_TYPE, "href": url(search.page)}]
         if search.page * search.page_size < matched:
