@@ -45,6 +45,10 @@ def numbers_of(name: str, value) -> list[float]:
     return [float(number) for number in value]
 
 
+# The sentinels' numbers, read once (a Point's coordinates are GEOS calls).
+SENTINEL_NUMBERS = {name: numbers_of(name, value) for name, value in SENTINELS.items()}
+
+
 def matches(values: dict):
     """The matches of a search, ordered, unsliced: Feature id, number of matches, distance."""
     queryset = PlaceFilterSet.narrow(PLACES.rows(), values)
@@ -71,9 +75,7 @@ def _template(shape: tuple[str, ...], values: dict):
 def _swaps(shape, values: dict) -> dict[float, float]:
     swaps = {}
     for name in shape:
-        swaps.update(
-            zip(numbers_of(name, SENTINELS[name]), numbers_of(name, values[name]), strict=True)
-        )
+        swaps.update(zip(SENTINEL_NUMBERS[name], numbers_of(name, values[name]), strict=True))
     return swaps
 
 
