@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import django_filters
 from django import forms
@@ -79,7 +80,8 @@ class NumbersField(forms.Field):
 
 
 class LonLatField(NumbersField):
-    """``lon,lat`` in WGS84 degrees, as a Point."""
+    """``lon,lat`` in WGS84 degrees, as a (lon, lat) tuple (``Near`` makes the Point when a
+    query is compiled: a search of a shape compiled once needs its numbers only)."""
 
     count = 2
     shape = "lon,lat"
@@ -90,7 +92,7 @@ class LonLatField(NumbersField):
         if numbers is None:
             return None
         check_lon_lat(*numbers)
-        return Point(*numbers, srid=4326)
+        return tuple(numbers)
 
 
 class BBoxField(NumbersField):
@@ -220,10 +222,20 @@ class TextField(forms.CharField):
 
 @dataclass(frozen=True)
 class Near:
-    """``near`` with its radius (``radius_km``, or the default), joined by the form."""
+    """``near`` (WGS84 degrees) with its radius (``radius_km``, or the default), joined by the
+    form; its GEOS Point made once, when asked."""
 
-    point: Point
+    lon: float
+    lat: float
     radius_km: float
+
+    @classmethod
+    def around(cls, point: Point, radius_km: float) -> Near:
+        return cls(point.x, point.y, radius_km)
+
+    @cached_property
+    def point(self) -> Point:
+        return Point(self.lon, self.lat, srid=4326)
 
     @property
     def radius_m(self) -> float:

@@ -14,7 +14,6 @@ methods. The public search page (``places.forms``) builds one from its own form.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 
@@ -134,7 +133,8 @@ class PlaceQueryForm(forms.Form):
         absent = self._absent_values()
         for name in self.fields:
             if name in absent and self.add_prefix(name) not in self.data:
-                self.cleaned_data[name] = copy.copy(absent[name])
+                value = absent[name]  # a list is the request's own; None or "" is shared
+                self.cleaned_data[name] = value.copy() if isinstance(value, list) else value
                 continue
             bf = self[name]
             try:
@@ -165,7 +165,7 @@ class PlaceQueryForm(forms.Form):
             if radius is not None and "near" not in self.errors:
                 self.add_error("radius_km", "n'a de sens qu'avec near=lon,lat")
         else:
-            data["near"] = Near(point, DEFAULT_RADIUS_KM if radius is None else radius)
+            data["near"] = Near(*point, DEFAULT_RADIUS_KM if radius is None else radius)
         return data
 
 

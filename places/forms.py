@@ -117,7 +117,7 @@ class SearchForm(forms.Form):
         data = self.cleaned_data
         return PlaceFilter(
             {
-                "near": Near(data["origin"], data["rayon"]),
+                "near": Near.around(data["origin"], data["rayon"]),
                 **{name: data[name] for name in FILTER_FIELDS if data.get(name)},
                 "ouvert_maintenant": data.get("ouvert_maintenant", False),
             }

@@ -14,7 +14,6 @@ not match is compiled per request, as every other search is.
 from __future__ import annotations
 
 import psycopg
-from django.contrib.gis.geos import Point
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Count, F, Window
@@ -31,7 +30,7 @@ NEARBY_EXTRAS = {"distance_m": "round(page.distance)"}
 # Unlikely values (no request sends 15 decimals) that stand for a request's numbers.
 SENTINELS = {
     "bbox": (1.123456789012345, 2.234567890123456, 3.345678901234567, 4.456789012345678),
-    "near": Near(Point(5.567890123456789, 6.678901234567891, srid=4326), 7.789012345678912),
+    "near": Near(5.567890123456789, 6.678901234567891, 7.789012345678912),
     "radius_km": 7.789012345678912,  # validated apart, applied by ``near``
 }
 
@@ -39,7 +38,7 @@ SENTINELS = {
 def numbers_of(name: str, value) -> list[float]:
     """The numbers of a cleaned value that reach the SQL parameters (in metres for a radius)."""
     if name == "near":
-        return [value.point.x, value.point.y, value.radius_m]
+        return [value.lon, value.lat, value.radius_m]
     if name == "radius_km":
         return []
     return [float(number) for number in value]
