@@ -95,7 +95,7 @@ def _matches_sql(search: PlaceFilter) -> tuple[str, list, bool]:
 
 
 def _extras(search: PlaceFilter) -> dict | None:
-    return NEARBY_EXTRAS if search.near is not None else None
+    return NEARBY_EXTRAS if search.values.get("near") is not None else None  # no Point made
 
 
 def _slice(search: PlaceFilter) -> list[int]:
