@@ -28,10 +28,7 @@ def test_the_wsgi_application_is_loaded_with_its_views():
     assert out.strip() == "['coverage.computation', 'ogc.cql']"
 
 
-FROZEN = (
-    "import gc, geo_directory.wsgi; "
-    "print(gc.get_freeze_count(), len(gc.get_objects(2)))"
-)
+FROZEN = "import gc, geo_directory.wsgi; print(gc.get_freeze_count(), len(gc.get_objects(2)))"
 
 
 def test_the_loaded_code_is_frozen_out_of_the_collectors_passes():
