@@ -57,45 +57,56 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def in_process(repeat: int) -> list[dict]:
-    setup_django()
+def _timed(client, label: str, url: str, repeat: int) -> dict:
+    """One search's server time over ``repeat`` requests (after one that warms the process)."""
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    response = client.get(url)  # warm the process (imports, templates), not the page
+    assert response.status_code == 200, (url, response.status_code)
+    times, cpu = [], []
+    for _ in range(repeat):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    row = {
+        "search": label,
+        "url": url,
+        "p50_ms": statistics.median(times),
+        "p99_ms": percentile(times, 99),
+        "max_ms": max(times),
+        "cpu_ms": statistics.median(cpu),
+        "bytes": len(response.content),
+        "queries": len(queries.captured_queries),
+    }
+    print(
+        f"{label:30} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} {row['max_ms']:8.1f} "
+        f"{row['cpu_ms']:7.1f} {row['bytes']:9d} {row['queries']:4d}"
+    )
+    return row
+
+
+def in_process(repeat: int) -> list[dict]:
+    setup_django()
+    from django.test import Client
+    from profiling import response_cache_off
+
     client = Client()
-    print(f"\n## Server time in process, {repeat} requests each")
+    print(
+        f"\n## Server time in process, {repeat} requests each, every page built (the anonymous"
+        " visitors' kept pages off: bench/profiling.py response_cache_off)"
+    )
     print(
         f"{'search':30} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'CPU ms':>7} {'bytes':>9} "
         f"{'SQL':>4}"
     )
     rows = []
-    for label, url in SEARCHES:
-        response = client.get(url)  # warm the process (imports, templates), not the page
-        assert response.status_code == 200, (url, response.status_code)
-        times, cpu = [], []
-        for _ in range(repeat):
-            started, started_cpu = time.perf_counter(), time.process_time()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        row = {
-            "search": label,
-            "url": url,
-            "p50_ms": statistics.median(times),
-            "p99_ms": percentile(times, 99),
-            "max_ms": max(times),
-            "cpu_ms": statistics.median(cpu),
-            "bytes": len(response.content),
-            "queries": len(queries.captured_queries),
-        }
-        rows.append(row)
-        print(
-            f"{label:30} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} {row['max_ms']:8.1f} "
-            f"{row['cpu_ms']:7.1f} {row['bytes']:9d} {row['queries']:4d}"
-        )
+    with response_cache_off():
+        for label, url in SEARCHES:
+            rows.append(_timed(client, label, url, repeat))
     every = [r["p50_ms"] for r in rows]
     worst = max(rows, key=lambda r: r["max_ms"])
     print(

@@ -125,8 +125,10 @@ def search(request):
     one real place change the list, not the data version) and hour for anonymous visitors
     (``cached_page``): its opening hours are today's in each place's own time zone (every
     French one is a whole number of hours from UTC), to the minute when only the places open
-    now are asked."""
-    if not request.GET:
+    now are asked. A search from the visitor's own position (``lon``, ``lat``) is theirs alone:
+    never kept (a page per position would fill the shared cache with pages nobody asks again,
+    pushing out the tiles and coverage pages everyone asks)."""
+    if not request.GET or "lon" in request.GET or "lat" in request.GET:
         return _search(request)
     clock = "%Y%m%d%H%M" if "ouvert_maintenant" in request.GET else "%Y%m%d%H"
     stamped = same_place.stamp()

@@ -3,11 +3,13 @@ at most one page of places read and drawn, and the same-place groups built when 
 written, never rebuilt by a read after a write elsewhere (actors, activities, coverage)."""
 
 import re
+from unittest import mock
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from geo_directory import cache
 from places import same_place
 from places.models import Place
 
@@ -90,3 +92,14 @@ def test_the_same_search_again_is_the_page_kept_for_anonymous_visitors(client):
     make_place("digne", "Espace numérique de la gare")  # a write: a new page
     after, queries = search(client, "/lieux/?commune=Digne-les-Bains&rayon=10")
     assert "Espace numérique de la gare" in after and len(queries) > 2
+
+
+def kept_pages(client, url: str) -> list:
+    with mock.patch("geo_directory.cache.put", wraps=cache.put) as put:
+        search(client, url)
+    return [call for call in put.call_args_list if call.args[0] == "search-page"]
+
+
+def test_a_search_from_a_position_is_not_kept_a_communes_is(client):
+    assert kept_pages(client, "/lieux/?lon=6.2357&lat=44.0925&rayon=20") == []
+    assert len(kept_pages(client, "/lieux/?commune=Digne-les-Bains&rayon=20")) == 1
