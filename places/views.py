@@ -9,7 +9,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import folium
+from django.contrib.gis.measure import D
 from django.core.paginator import Paginator
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -157,14 +160,18 @@ def _search(request, stamped=None):
         # count, the page and one row per real place come from that list, then one query reads
         # the page's records (with the other records of their real places).
         groups = same_place.current(stamped)
+        # metres as numbers: a Distance object for each of a radius's hundreds of places cost
+        # more than the rest of the query (made for the page's places only, below)
         found = dict(
-            place_filter.apply(Place.objects.public().located()).values_list("pk", "distance")
+            place_filter.apply(Place.objects.public().located())
+            .annotate(metres=Cast("distance", FloatField()))
+            .values_list("pk", "metres")
         )
         ids = same_place.keep_one_per_place(list(found), groups)
         page = Paginator(ids, PAGE_SIZE).get_page(data.get("page") or 1)
         places = same_place.load_described(list(page.object_list), groups)
         for place in places:
-            place.distance = found[place.pk]
+            place.distance = D(m=found[place.pk])
             place.distance_text = distance_text(place.distance.m)
             place.today = today_hours(place.horaires, place.departement_code)
         api_query = {
