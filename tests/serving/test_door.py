@@ -16,14 +16,9 @@ from django.test import RequestFactory
 from geo_directory import admission, door
 from geo_directory.door import Door
 
+from .test_plain_dispatch import PLAIN, URL  # a moving map's and a near-me's pages
+
 pytestmark = pytest.mark.django_db
-URL = "/api/v1/lieux/"
-PLAIN = [
-    f"{URL}?bbox=5.9,43.9,6.5,44.3&page_size=100",
-    f"{URL}?near=6.2357,44.0925&radius_km=20&page_size=10",
-    f"{URL}?near=6.2357,44.0925&radius_km=30&page_size=5&page=2",
-    f"{URL}?near=6.2357,44.0925&radius_km=30&page=500",  # past the last match
-]
 VARIANTS = {
     "plain": {},
     "json": {"HTTP_ACCEPT": "application/json"},

@@ -14,10 +14,11 @@ PROBE = (
 )
 
 
-def test_the_wsgi_application_is_loaded_with_its_views():
+def fresh_worker(code: str) -> str:
+    """What ``code`` prints in a new Python process, as a gunicorn worker starts."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geo_directory.settings.test"}
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE],
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -25,6 +26,10 @@ def test_the_wsgi_application_is_loaded_with_its_views():
         timeout=120,
         check=True,
     ).stdout
+
+
+def test_the_wsgi_application_is_loaded_with_its_views():
+    out = fresh_worker(PROBE)
     assert out.strip() == "['coverage.computation', 'ogc.cql']"
 
 
@@ -32,16 +37,7 @@ FROZEN = "import gc, geo_directory.wsgi; print(gc.get_freeze_count(), len(gc.get
 
 
 def test_the_loaded_code_is_frozen_out_of_the_collectors_passes():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "geo_directory.settings.test"}
-    out = subprocess.run(
-        [sys.executable, "-c", FROZEN],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
+    out = fresh_worker(FROZEN)
     frozen, old = (int(n) for n in out.split())
     assert frozen > 100_000  # Django, DRF, GEOS, the views: out of every generation
     assert old < frozen / 20  # what a full pass walks: what came after
