@@ -18,7 +18,7 @@ answers a plain one itself:
   are kept (``MAX_VARIANTS`` per worker), so that the security headers, CSP, CORS and language
   stay those of the middleware that write them, one definition.
 - **what stays Django's**: any error, database outage included (the request is then served
-  again by Django, which answers its 503), the log of unexpected exceptions.
+  again by Django, which answers its 503; another exception is logged, then Django serves it).
 
 tests/serving/test_door.py compares the door's answers with Django's for every variant.
 """
@@ -32,7 +32,7 @@ from threading import Lock
 
 from django.conf import settings
 from django.core import signals
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.wsgi import WSGIRequest
 from django.middleware.gzip import GZipMiddleware
 from django.urls import reverse
@@ -41,7 +41,7 @@ from django.utils.regex_helper import _lazy_re_compile
 
 from . import admission
 from . import cache as response_cache
-from .middleware import check_value
+from .middleware import DATABASE_ERRORS, check_value
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,8 @@ class Door:
         request = WSGIRequest(environ)
         try:
             variant = variant_of(request, view)
-        except DisallowedHost:
-            return self.app(environ, start_response)  # Django's 400
+        except SuspiciousOperation:  # a disallowed host, too many parameters: Django's 400
+            return self.app(environ, start_response)
         if variant is None:
             return self.app(environ, start_response)
         with self.lock:
@@ -127,8 +127,8 @@ class Door:
             started = time.perf_counter()
             with response_cache.usage() as counted:
                 response = view.door_answer(request, variant[1])
-            if response is None:
-                return None
+            if response is None or response.status_code != 200:
+                return None  # the kept headers are a 200's
             admission.learn(kind, response, counted, time.perf_counter() - started)
             if self.compression is not None:
                 response = self.compression.process_response(request, response)
@@ -137,9 +137,10 @@ class Door:
                 own.append(("Content-Length", str(len(response.content))))
             status = f"{response.status_code} {response.reason_phrase}"
             return status, headers + own, response.content
+        except DATABASE_ERRORS:
+            return None  # Django serves it again: its 503 and its log
         except Exception:
-            # Django serves it again: its own answer (a database outage's 503) and log.
-            logger.debug("public door: %s left to Django", request.path, exc_info=True)
+            logger.exception("public door: %s failed, left to Django", request.path)
             return None
         finally:
             signals.request_finished.send(sender=self.__class__)

@@ -148,6 +148,13 @@ def test_a_disallowed_host_is_djangos_400(public_door, django_app):
     assert status.startswith("400") and django_app.calls == 2
 
 
+def test_too_many_parameters_are_djangos_400(public_door, django_app, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+    call(public_door, PLAIN[1])
+    status, _headers, _body = call(public_door, PLAIN[1] + "&page=1&page=2&page=3")
+    assert status.startswith("400") and django_app.calls == 2
+
+
 def test_a_costly_kind_goes_through_admission(public_door, django_app):
     call(public_door, PLAIN[1])
     with mock.patch.object(admission.COSTS, "costly", return_value=True):
