@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import folium
-from django.contrib.gis.measure import D
 from django.core.paginator import Paginator
 from django.db.models import FloatField
 from django.db.models.functions import Cast
@@ -161,7 +160,7 @@ def _search(request, stamped=None):
         # the page's records (with the other records of their real places).
         groups = same_place.current(stamped)
         # metres as numbers: a Distance object for each of a radius's hundreds of places cost
-        # more than the rest of the query (made for the page's places only, below)
+        # more than the rest of the query
         found = dict(
             place_filter.apply(Place.objects.public().located())
             .annotate(metres=Cast("distance", FloatField()))
@@ -171,8 +170,7 @@ def _search(request, stamped=None):
         page = Paginator(ids, PAGE_SIZE).get_page(data.get("page") or 1)
         places = same_place.load_described(list(page.object_list), groups)
         for place in places:
-            place.distance = D(m=found[place.pk])
-            place.distance_text = distance_text(place.distance.m)
+            place.distance_text = distance_text(found[place.pk])
             place.today = today_hours(place.horaires, place.departement_code)
         api_query = {
             "near": f"{form.origin.x:.6f},{form.origin.y:.6f}",
