@@ -35,9 +35,9 @@ SPREAD = 0.1  # degrees, as bench/_wrk.py varied_script
 MOVABLE = ("bbox", "near")
 TOP = 25
 # Cache namespaces of parts, not answers, left on: a worker holds them after its first answers
-# (the layers' Features per block, the same-place groups of the places' version, stored at the
-# write's commit).
-KEPT = {"layer-features", "same-place-groups"}
+# (the layers' Features per block, the search page's cards, the same-place groups of the
+# places' version, stored at the write's commit).
+KEPT = {"layer-features", "search-cards", "same-place-groups"}
 # Q1, Q2 and Q4 of bench/serving.py
 DEFAULT_PATHS = [
     "/api/v1/lieux/?bbox=5.9,43.9,6.5,44.3&page_size=100",

@@ -67,9 +67,12 @@ and for ``SHARED_PAUSE_S`` seconds this worker does not try it again, so no requ
 - ``same-place-groups`` (memory): the groups of records of one real place, per places' version
   (stored in the database when places are written: ``places.same_place``);
 - ``layer-features`` (memory): a layer's Feature texts (no extras such as a distance) per data
-  version, in blocks of 32 ids (``LayerWriter.feature_texts``): a panning map or a moved "near
-  me" point has PostGIS answer only the ids of its page, and the places it showed a moment ago
-  are not written again;
+  version, in blocks of 32 ids (``in_blocks``, ``LayerWriter.feature_texts``): a panning map or
+  a moved "near me" point has PostGIS answer only the ids of its page, and the places it showed
+  a moment ago are not written again;
+- ``search-cards`` (memory): a result card of the public search page per real place, per
+  places' version, one per entry (``places.search_results``): a person moving "near me" lists
+  the places they listed a moment ago, and only their ids and distances are read again;
 - ``layer-sql`` (memory, ``memo``): a layer's rows compiled to SQL per layer options; no data
   in it, so no version in its key.
 """
@@ -569,6 +572,34 @@ def get_or_build(
         counted.builds += 1
     put(namespace, parts, value, shared=shared)
     return value, False
+
+
+BLOCK = 32  # ids per entry of ``in_blocks``
+
+
+def in_blocks(
+    namespace: str, parts: tuple, ids, read: Callable[[list[int]], dict], *, block: int = BLOCK
+) -> dict:
+    """The value of each of ``ids`` (integer ids) that exists, kept in this worker's memory in
+    entries of ``block`` consecutive ids per ``parts`` (the version first): a map panning or a
+    moved "near me" asks for the places it showed a moment ago, one lookup per block. The blocks
+    not kept are read at once: ``read(wanted)`` returns {id: value} of those of ``wanted`` that
+    exist (a missing id is kept as missing)."""
+    values, missing = {}, []
+    for number in sorted({pk // block for pk in ids}):
+        kept = get(namespace, (*parts, number), shared=False)
+        if kept is None:
+            missing.append(number)
+        else:
+            values.update(kept)
+    if missing:
+        found = read([n * block + k for n in missing for k in range(block)])
+        for number in missing:
+            start = number * block
+            kept = {pk: found[pk] for pk in range(start, start + block) if pk in found}
+            put(namespace, (*parts, number), kept, shared=False)
+            values.update(kept)
+    return values
 
 
 def memo(namespace: str, parts: tuple, build: Callable[[], object]):

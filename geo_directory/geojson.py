@@ -178,8 +178,6 @@ class LayerWriter:
 
     # --- Features kept by the one cache, in blocks of ids -------------------------------------
 
-    BLOCK = 32  # Feature ids per cache entry (integer ids)
-
     def page_ids_sql(self, page_sql: str, extras: dict[str, str] | None = None) -> str:
         """SQL of the page's rows only: Feature id, number of matches (``matched``) and the
         JSON text of each extra (over ``page``); params: ``page_sql``'s, size, offset."""
@@ -190,31 +188,20 @@ class LayerWriter:
 
     def feature_texts(self, ids, version, alias: str, cursor_factory=None) -> dict:
         """The Feature text (no extras) of each id of ``ids`` that is in the layer, from the
-        one cache (per data version, in blocks of ``BLOCK`` ids: a map panning reads the same
-        places again), the blocks not kept yet read in one statement."""
-        texts, missing = {}, []
-        for block in sorted({fid // self.BLOCK for fid in ids}):
-            kept = cache.get("layer-features", (version, self.name, block), shared=False)
-            if kept is None:
-                missing.append(block)
-            else:
-                texts.update(kept)
-        if missing:
+        one cache (per data version, in blocks of ids: ``cache.in_blocks``), the blocks not
+        kept yet read in one statement."""
+
+        def read(wanted: list[int]) -> dict:
             rows_sql, rows_params = self.rows_sql({})
-            wanted = [b * self.BLOCK + k for b in missing for k in range(self.BLOCK)]
             sql = (
                 f"SELECT f._fid, {self.feature_sql({})} FROM ({rows_sql}) f WHERE f._fid = ANY(%s)"
             )
             cursor = cursor_factory() if cursor_factory else connections[alias].cursor()
             with cursor:
                 cursor.execute(sql, [*rows_params, wanted])
-                found = dict(cursor.fetchall())
-            for block in missing:
-                start = block * self.BLOCK
-                kept = {fid: found[fid] for fid in range(start, start + self.BLOCK) if fid in found}
-                cache.put("layer-features", (version, self.name, block), kept, shared=False)
-                texts.update(kept)
-        return texts
+                return dict(cursor.fetchall())
+
+        return cache.in_blocks("layer-features", (version, self.name), ids, read)
 
 
 def with_extras(feature: str, extras: dict[str, str]) -> str:

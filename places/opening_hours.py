@@ -72,37 +72,39 @@ def _span(start: datetime, end: datetime, day: date) -> str:
     return f"{_clock(start.time())} – {end_text}"
 
 
+@lru_cache(maxsize=16384)
+def hours_on(hours: str, day: date) -> str:
+    """What ``hours`` (readable, ``parse``) say of the local ``day``: "9 h – 12 h, 14 h – 17 h",
+    "24 h/24" or "Fermé". Kept per expression and day: the places of a search page share a few
+    dozen expressions, and a day's text never changes."""
+    start = datetime.combine(day, time(0))
+    end = start + timedelta(days=1)
+    spans = [
+        _span(max(a, start), min(b, end), day)
+        for a, b, state, _comment in parse(hours).intervals(start, end)
+        if state == State.OPEN and b > a
+    ]
+    return ", ".join(spans) if spans else "Fermé"
+
+
 def readable_week(
     hours: str, departement_code: str | None = None, at: datetime | None = None
 ) -> list[dict] | None:
     """The current week, Monday first: ``[{"day": "Lundi", "hours": "9 h – 12 h, ...",
     "today": bool}, ...]`` ("Fermé" on closed days). None when the hours cannot be read."""
-    parsed = parse(hours)
-    if parsed is None:
+    if parse(hours) is None:
         return None
-    now = local_now(departement_code, at)
-    monday = datetime.combine(now.date() - timedelta(days=now.weekday()), time(0))
+    today = local_now(departement_code, at).date()
+    monday = today - timedelta(days=today.weekday())
     week = []
     for index, name in enumerate(WEEKDAYS):
-        start = monday + timedelta(days=index)
-        end = start + timedelta(days=1)
-        spans = [
-            _span(max(a, start), min(b, end), start.date())
-            for a, b, state, _comment in parsed.intervals(start, end)
-            if state == State.OPEN and b > a
-        ]
-        week.append(
-            {
-                "day": name,
-                "hours": ", ".join(spans) if spans else "Fermé",
-                "today": start.date() == now.date(),
-            }
-        )
+        day = monday + timedelta(days=index)
+        week.append({"day": name, "hours": hours_on(hours, day), "today": day == today})
     return week
 
 
 def today_hours(hours: str, departement_code: str | None = None, at=None) -> str | None:
-    week = readable_week(hours, departement_code, at)
-    if week is None:
+    """Today's hours in the place's own time zone (``hours_on``), None when unreadable."""
+    if parse(hours) is None:
         return None
-    return next(day["hours"] for day in week if day["today"])
+    return hours_on(hours, local_now(departement_code, at).date())

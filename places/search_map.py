@@ -20,8 +20,7 @@ import json
 
 from django.conf import settings
 from django.templatetags.static import static
-from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import escape
 
 from geo_directory import csp
 
@@ -79,23 +78,17 @@ def header() -> str:
     return "\n".join(links)
 
 
-def marker(place) -> dict:
-    popup = format_html(
-        '<strong><a href="{}">{}</a></strong><br>{}<br>{} {}<br>à {}',
-        reverse("places:detail", args=[place.sheet_pk]),
-        place.nom,
-        place.adresse,
-        place.code_postal,
-        place.commune,
-        place.distance_text,
-    )
+def marker(result) -> dict:
+    """The marker of a search ``Result`` (``places.search_results``): its card's popup, at its
+    distance."""
+    card = result.card
     return {
-        "placeId": place.pk,
-        "lat": round(place.location.y, 6),
-        "lon": round(place.location.x, 6),
-        "popup": maps.js_safe(popup),
-        "tooltip": maps.text(place.nom),
-        "name": str(place.nom),
+        "placeId": card.pk,
+        "lat": card.lat,
+        "lon": card.lon,
+        "popup": card.popup + "<br>à " + escape(result.distance_text),
+        "tooltip": card.tooltip,
+        "name": card.nom,
     }
 
 
@@ -111,9 +104,9 @@ def fit_view() -> str:
     )
 
 
-def results_map(places, origin, radius_km: int) -> dict:
-    """The parts of the results map of ``places`` (each with ``sheet_pk`` and
-    ``distance_text``) around ``origin`` within ``radius_km``."""
+def results_map(results, origin, radius_km: int) -> dict:
+    """The parts of the results map of a search's ``results`` (``places.search_results``)
+    around ``origin`` within ``radius_km``."""
     centre = [round(origin.y, 6), round(origin.x, 6)]
     tiles = {
         "minZoom": 0,
@@ -145,7 +138,7 @@ def results_map(places, origin, radius_km: int) -> dict:
         f".addTo({NAME}).bindTooltip({script_json(radius_tooltip)}, {{sticky: true}});",
         f"var {CLUSTER} = L.markerClusterGroup({{iconCreateFunction: {maps.cluster_icon()}}});",
         f"var results_icon = {maps.POINT_ICON};",
-        f"var results_places = {script_json([marker(p) for p in places])};",
+        f"var results_places = {script_json([marker(r) for r in results])};",
         "results_places.forEach(function (p) {",
         "  L.marker([p.lat, p.lon], {placeId: p.placeId, icon: results_icon, title: p.name})",
         "    .bindPopup(L.popup({maxWidth: 280}).setContent('<div>' + p.popup + '</div>'))",

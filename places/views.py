@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from geo_directory import cache as response_cache
 from geo_directory.territories.models import Commune, Departement
 
-from . import maps, same_place, search_map, standard
+from . import maps, same_place, search_map, search_results, standard
 from .filters import CONTROL_RE, DEPARTEMENT_RE
 from .forms import (
     DEFAULT_RADIUS_KM,
@@ -34,7 +34,7 @@ from .forms import (
     suggestion_label,
 )
 from .models import Place
-from .opening_hours import readable_week, today_hours
+from .opening_hours import readable_week
 from .standard import MODEL_FIELDS as STANDARD_FIELDS
 
 STALE_AFTER = timedelta(days=365)
@@ -109,11 +109,6 @@ def chosen_filters(form) -> list[str]:
     return chosen
 
 
-def distance_text(metres: float) -> str:
-    """French decimal comma, kilometres: "1,2 km"."""
-    return f"{metres / 1000:.1f}".replace(".", ",") + " km"
-
-
 def query_without_page(request) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -156,8 +151,9 @@ def _search(request, stamped=None):
         data = form.cleaned_data
         place_filter = form.place_filter()
         # One query finds the search's places, nearest first (ids and distances only); the
-        # count, the page and one row per real place come from that list, then one query reads
-        # the page's records (with the other records of their real places).
+        # count, the page and one row per real place come from that list; the page's cards are
+        # kept per places' version (``search_results``), the others read in one query.
+        stamped = stamped or same_place.stamp()
         groups = same_place.current(stamped)
         # metres as numbers: a Distance object for each of a radius's hundreds of places cost
         # more than the rest of the query
@@ -168,10 +164,8 @@ def _search(request, stamped=None):
         )
         ids = same_place.keep_one_per_place(list(found), groups)
         page = Paginator(ids, PAGE_SIZE).get_page(data.get("page") or 1)
-        places = same_place.load_described(list(page.object_list), groups)
-        for place in places:
-            place.distance_text = distance_text(found[place.pk])
-            place.today = today_hours(place.horaires, place.departement_code)
+        shown = search_results.cards(list(page.object_list), groups, stamped[0])
+        results = search_results.results(shown, found)
         api_query = {
             "near": f"{form.origin.x:.6f},{form.origin.y:.6f}",
             "radius_km": data["rayon"],
@@ -182,10 +176,10 @@ def _search(request, stamped=None):
         context.update(
             searched=True,
             page=page,
-            places=places,
+            results=results,
             commune=form.commune_found,
             radius_km=data["rayon"],
-            map=search_map.results_map(places, form.origin, data["rayon"]),
+            map=search_map.results_map(results, form.origin, data["rayon"]),
             query=query_without_page(request),
             api_url="/api/v1/lieux/?" + urlencode(api_query, doseq=True),
         )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from pyproj import Geod
 
 from geo_directory.territories.models import Commune
-from places.views import distance_text
+from places.search_results import distance_text
 
 from .factories import make_place
 

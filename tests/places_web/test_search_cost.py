@@ -103,3 +103,38 @@ def kept_pages(client, url: str) -> list:
 def test_a_search_from_a_position_is_not_kept_a_communes_is(client):
     assert kept_pages(client, "/lieux/?lon=6.2357&lat=44.0925&rayon=20") == []
     assert len(kept_pages(client, "/lieux/?commune=Digne-les-Bains&rayon=20")) == 1
+
+
+# A person moving "near me" around Digne-les-Bains: ~50 m apart.
+NEAR_ME, MOVED = (6.2357, 44.0925), (6.2362, 44.0929)
+WHOLE_RECORDS = '"places_place"."horaires"'  # a query reading places' records whole
+
+
+def near_me(lon: float, lat: float) -> str:
+    return f"/lieux/?lon={lon}&lat={lat}&rayon=30"
+
+
+def listed(page: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'data-place-id="(\d+)"', page)]
+
+
+def test_a_moved_position_lists_its_places_without_reading_their_records_again(client):
+    first, queries = search(client, near_me(*NEAR_ME))
+    assert len(listed(first)) == PAGE_SIZE
+    assert sum(WHOLE_RECORDS in sql for sql in queries) == 1
+    again, queries = search(client, near_me(*MOVED))
+    assert set(listed(again)) == set(listed(first))  # the same places (nearest first)
+    assert not any(WHOLE_RECORDS in sql for sql in queries), queries
+    assert len(queries) <= 3  # the places' version, the ids and distances (the groups: kept)
+    # each at its own distance from the new position, in the list and on the map (the
+    # marker's popup, "<" escaped in a script)
+    on_map = re.findall(r"\\u003cbr\\u003eà ([\d,]+ km)", again)
+    assert re.findall(r"<strong>([\d,]+ km)</strong>", again) == on_map
+
+
+def test_a_place_renamed_is_listed_under_its_new_name_at_once(client):
+    first, _ = search(client, near_me(*NEAR_ME))
+    nearest = listed(first)[0]
+    Place.objects.filter(pk=nearest).update(nom="Médiathèque renommée")  # the places' version
+    page, _ = search(client, near_me(*MOVED))
+    assert listed(page)[0] == nearest and "Médiathèque renommée" in page
