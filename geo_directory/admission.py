@@ -37,7 +37,9 @@ A request's kind is its route, its ``format`` and the names of its query paramet
 their values (which a client chooses freely): a search by text and a search around a point are
 two kinds of the same route. A kind is
 costly when the answers of that kind this worker built lately took ``settings.COSTLY_MS``
-(``MAILLAGE_COSTLY_MS``, 50 ms: six times a quick answer) or more on average (moving average):
+(``MAILLAGE_COSTLY_MS``, 50 ms: six times a quick answer) or more on average (moving average)
+of the worker's own time (``work_clock``: the time elapsed, less the time the worker waited for
+a CPU behind the other processes of the machine; waiting for the database counts):
 with two workers, a client holding both with answers just under it would make every other
 visitor wait about that long. Only built answers count: one served from the
 cache, or a 304, says nothing of what building one costs (a flood of new parameters meets kept
@@ -94,6 +96,55 @@ TILES = (
 RISE, FALL = 0.3, 0.1
 FORGET_SECONDS = 60  # a kind not answered for this long is unknown again (refusals teach nothing)
 MAX_KINDS = 1024
+
+
+class _Schedstat:
+    """This thread's ``/proc/thread-self/schedstat``, open for as long as the thread lives
+    (closed with its thread-local storage: the development server starts a thread per
+    connection)."""
+
+    def __init__(self):
+        try:
+            self.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            self.fd = -1
+
+    def __del__(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+
+    def waited(self) -> float:
+        """Seconds this thread has spent runnable but waiting for a CPU since it started (the
+        kernel's second field); 0 where the kernel does not count it."""
+        if self.fd < 0:
+            return 0.0
+        try:
+            return int(os.pread(self.fd, 64, 0).split()[1]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+
+_THREAD = threading.local()
+
+
+def _cpu_waited() -> float:
+    schedstat = getattr(_THREAD, "schedstat", None)
+    if schedstat is None:
+        schedstat = _THREAD.schedstat = _Schedstat()
+    return schedstat.waited()
+
+
+os.register_at_fork(after_in_child=_THREAD.__dict__.clear)  # a worker reads its own thread's
+
+
+def work_clock() -> float:
+    """Seconds, to measure the worker's own time on an answer: elapsed time less the time it
+    waited for a CPU. Under load, every answer's elapsed time grows with the machine's other
+    processes (the other workers, PostGIS, the clients): measured so, ordinary searches passed
+    for costly in a crowd and the visitors of a library behind one address were refused them
+    (one at a time per client). A slow query still counts: the worker waits for it asleep,
+    not for a CPU."""
+    return time.perf_counter() - _cpu_waited()
 
 
 class Costs:
@@ -403,7 +454,7 @@ class CostlyRequestsMiddleware:
                     slots.extend(admit(request))
                 except Busy as refusal:
                     return refusal.response
-        started = time.perf_counter()
+        started = work_clock()
         try:
             with response_cache.usage(before_build) as counted:
                 response = self.get_response(request)
@@ -412,7 +463,7 @@ class CostlyRequestsMiddleware:
             raise
         # a generated stream (CSV): the work happens while the answer is sent
         streamed = response.streaming and getattr(response, "file_to_stream", None) is None
-        learn(kind, response, counted, None if streamed else time.perf_counter() - started)
+        learn(kind, response, counted, None if streamed else work_clock() - started)
         if streamed:
             response.streaming_content = self._measured(
                 response.streaming_content, kind, slots, started
@@ -440,10 +491,10 @@ class CostlyRequestsMiddleware:
                 response["Retry-After"] = str(max(1, math.ceil(-level / settings.TILE_SHARE)))
                 raise Busy(response)
 
-        started = time.perf_counter()
+        started = work_clock()
         with response_cache.usage(before_build if client is not None else None) as counted:
             response = self.get_response(request)
-        took = time.perf_counter() - started
+        took = work_clock() - started
         if built(response, counted):
             COSTS.observe(kind, took)
             if client is not None:
@@ -455,5 +506,5 @@ class CostlyRequestsMiddleware:
         try:
             yield from chunks
         finally:
-            COSTS.observe(kind, time.perf_counter() - started)
+            COSTS.observe(kind, work_clock() - started)
             release(*slots)

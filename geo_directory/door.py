@@ -26,7 +26,6 @@ tests/serving/test_door.py compares the door's answers with Django's for every v
 from __future__ import annotations
 
 import logging
-import time
 from collections import OrderedDict
 from threading import Lock
 
@@ -124,12 +123,12 @@ class Door:
             kind = admission.quick_kind(request)
             if kind is None:
                 return None
-            started = time.perf_counter()
+            started = admission.work_clock()
             with response_cache.usage() as counted:
                 response = view.door_answer(request, variant[1])
             if response is None or response.status_code != 200:
                 return None  # the kept headers are a 200's
-            admission.learn(kind, response, counted, time.perf_counter() - started)
+            admission.learn(kind, response, counted, admission.work_clock() - started)
             if self.compression is not None:
                 response = self.compression.process_response(request, response)
             own = [(n, v) for n, v in response.items() if n.lower() in OWN_HEADERS]
