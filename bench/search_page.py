@@ -159,13 +159,16 @@ def under_load(port: int, seconds: int) -> WrkResult:
     with Gunicorn("geo_directory.wsgi", port, env, ROOT) as site:
         # Warm-up: each worker's imports, and its copy of the duplicate groups (read from the
         # database, or built once when the bench database predates their storage); then enough
-        # answers of each kind for the admission's moving averages to forget that first one.
+        # answers of each kind for the admission's moving averages to forget that first one
+        # (a worker's first answer of a kind pays its one-time costs, ~100 ms: the kinds built
+        # each time, the moving map's pages included, would start the load as costly ones).
         for path in paths + [url for _, url in SEARCHES]:
             for _ in range(2):
                 status, _, _, _ = fetch(site.url + path, timeout=60)
                 assert status == 200, (path, status)
         for _ in range(12):
-            for url in [url for _, url in SEARCHES[:2]] + ["/lieux/?lon=4.83&lat=45.76&rayon=10"]:
+            near_me = ["/lieux/?lon=4.83&lat=45.76&rayon=10"]
+            for url in paths + [url for _, url in SEARCHES[:2]] + near_me:
                 fetch(site.url + url, timeout=30)
         script = moved_script(paths)
         print(

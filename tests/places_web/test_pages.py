@@ -251,3 +251,38 @@ def test_a_place_located_only_by_its_commune_says_so(client):
     page = html(client, "/lieux/?commune=Brian%C3%A7on&rayon=5")
     row = page.split(f'data-place-id="{place.pk}"')[1].split("</li>")[0]
     assert "(position approximative)" in row
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "lon=6.23570&lat=44.09250&rayon=50",
+        "commune=Gap&rayon=5&ouvert_maintenant=on&frais_a_charge=Gratuit",
+        "commune=Gap&ouvert_maintenant=false",
+    ],
+)
+def test_the_search_form_shows_what_was_asked_as_djangos_widgets_would(client, query):
+    """The form's inputs are written by the page's template: each equals the form's own widget
+    (Django's rendering of the same submission), and the filters' boxes are ticked as asked."""
+    from django.test.html import parse_html
+
+    from places.forms import SearchForm
+
+    page = html(client, "/lieux/?" + query)
+    data = dict(pair.split("=") for pair in query.split("&")) if query else None
+    if data is not None:
+        data.setdefault("rayon", "20")  # as the page does for a URL without it
+    form = SearchForm(data)
+    form.is_valid()
+    document = parse_html(page)
+    for name in ("lon", "lat", "rayon", "ouvert_maintenant"):
+        assert document.count(parse_html(str(form[name]))) == 1, name
+    ticked = re.findall(r'name="frais_a_charge" value="([^"]+)" id="[^"]+" checked', page)
+    assert ticked == (["Gratuit"] if "Gratuit" in query else [])
+
+
+def test_a_wrong_radius_is_marked_on_its_input(client):
+    page = html(client, "/lieux/?commune=Gap&rayon=7")
+    assert re.search(r'<select name="rayon" id="id_rayon" aria-invalid="true">', page)
+    assert "selected" not in page.split('name="rayon"')[1].split("</select>")[0]
