@@ -119,7 +119,8 @@ class SearchForm(forms.Form):
             {
                 "near": Near.around(data["origin"], data["rayon"]),
                 **{name: data[name] for name in FILTER_FIELDS if data.get(name)},
-                "ouvert_maintenant": data.get("ouvert_maintenant", False),
+                # as the API's own cleaned values: absent when not asked
+                **({"ouvert_maintenant": True} if data.get("ouvert_maintenant") else {}),
             }
         )
 

@@ -11,8 +11,6 @@ from functools import lru_cache
 
 import folium
 from django.core.paginator import Paginator
-from django.db.models import FloatField
-from django.db.models.functions import Cast
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,6 +23,7 @@ from geo_directory import cache as response_cache
 from geo_directory.territories.models import Commune, Departement
 
 from . import maps, same_place, search_map, search_results, standard
+from .api import pages
 from .filters import CONTROL_RE, DEPARTEMENT_RE
 from .forms import (
     DEFAULT_RADIUS_KM,
@@ -169,13 +168,7 @@ def _search(request, stamped=None):
         # kept per places' version (``search_results``), the others read in one query.
         stamped = stamped or same_place.stamp()
         groups = same_place.current(stamped)
-        # metres as numbers: a Distance object for each of a radius's hundreds of places cost
-        # more than the rest of the query
-        found = dict(
-            place_filter.apply(Place.objects.public().located())
-            .annotate(metres=Cast("distance", FloatField()))
-            .values_list("pk", "metres")
-        )
+        found = dict(pages.nearest(place_filter))  # id -> metres, nearest first
         ids = same_place.keep_one_per_place(list(found), groups)
         page = Paginator(ids, PAGE_SIZE).get_page(data.get("page") or 1)
         shown = search_results.cards(list(page.object_list), groups, stamped[0])

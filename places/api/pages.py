@@ -13,6 +13,8 @@ not match is compiled per request, as every other search is.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
@@ -94,6 +96,21 @@ def _matches_sql(search: PlaceFilter) -> tuple[str, list, bool]:
     return (*_compiled(values), False)
 
 
+def nearest(search: PlaceFilter) -> list[tuple[int, float]]:
+    """Every match of a search around a point (``near``), nearest first: (id, metres). The
+    public search page reads them so (compiled once per shape, as a page of this API is): it
+    counts them, keeps one record per real place and shows a page of them."""
+    try:
+        page_sql, params, shared = _matches_sql(search)
+    except EmptyResultSet:
+        return []
+    sql = f"SELECT m.page_id, m.distance FROM ({page_sql}) m"
+    alias = router.db_for_read(Place)
+    with prepared_cursor(alias) if shared else connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _extras(search: PlaceFilter) -> dict | None:
     return NEARBY_EXTRAS if search.values.get("near") is not None else None  # no Point made
 
@@ -132,7 +149,14 @@ class Prepared:
         self.cursor = psycopg.Cursor(raw_connection)
 
     def execute(self, sql, params=None):
+        self.executed = sql
         return self.cursor.execute(sql, params, prepare=True)
+
+    @property
+    def _query(self):
+        """What Django's query log reads of the last statement (psycopg keeps nothing of a
+        prepared one): its SQL, parameters left as placeholders."""
+        return SimpleNamespace(query=self.executed.encode()) if hasattr(self, "executed") else None
 
     def __getattr__(self, name):
         return getattr(self.cursor, name)
