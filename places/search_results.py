@@ -58,6 +58,7 @@ class Result(NamedTuple):
     card: Card
     distance_text: str  # "1,3 km"
     today: str | None  # today's hours in the place's time zone, None when unreadable
+    html: str  # its item of the result list (``result_html``)
 
 
 SERVICES_SHOWN = 4  # the others are counted: "+3"
@@ -131,12 +132,29 @@ def cards(ids: list[int], groups: same_place.Groups, places_version: cache.Versi
 def results(cards_shown: list[Card], metres: dict[int, float]) -> list[Result]:
     """The cards as this search shows them: at their distance (``metres`` by id), with
     today's hours."""
-    return [
-        Result(
-            card, distance_text(metres[card.pk]), today_hours(card.horaires, card.departement_code)
-        )
-        for card in cards_shown
-    ]
+    shown = []
+    for card in cards_shown:
+        distance = distance_text(metres[card.pk])
+        today = today_hours(card.horaires, card.departement_code)
+        shown.append(Result(card, distance, today, result_html(card, distance, today)))
+    return shown
+
+
+def result_html(card: Card, distance: str, today: str | None) -> str:
+    """A result of the list (safe HTML): its name, distance and commune, address, today's
+    hours and first services (the template's nodes for it were a third of the page's
+    rendering: written here, from the card's parts and this search's distance and day)."""
+    return format_html(
+        '<li class="result card" data-place-id="{}">\n{}\n<p class="distance"><strong>{}</strong>'
+        "{}</p>\n{}\n{}{}</li>",
+        card.pk,
+        card.heading,
+        distance,
+        card.where,
+        card.address,
+        format_html('<p class="today">Aujourd\'hui : {}</p>\n', today) if today else "",
+        card.tags,
+    )
 
 
 def distance_text(metres: float) -> str:
