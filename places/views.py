@@ -13,6 +13,7 @@ import folium
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
@@ -85,20 +86,21 @@ def checkboxes(name: str, ticked: tuple[str, ...]) -> str:
     )
 
 
-def filter_groups(form) -> tuple[dict, ...]:
-    """The form's filter fields by group, each with its checkboxes: written once per set of
-    values ticked (most searches tick none), the same for every search."""
+def filter_panel(form) -> str:
+    """The form's filter fields by group, each with its checkboxes (``_filter_panel.html``):
+    written once per set of values ticked (most searches tick none), the same for every
+    search."""
     ticked = tuple(
         tuple(v for v in values if v in (form[name].value() or ())) if form.is_bound else ()
         for name, (_, values) in FILTER_FIELDS.items()
     )
-    return _filter_panel(ticked)
+    return _filter_panel(ticked, bool(form.is_bound and form["ouvert_maintenant"].value()))
 
 
 @lru_cache(maxsize=256)
-def _filter_panel(ticked: tuple[tuple[str, ...], ...]) -> tuple[dict, ...]:
+def _filter_panel(ticked: tuple[tuple[str, ...], ...], open_now: bool) -> str:
     by_name = dict(zip(FILTER_FIELDS, ticked, strict=True))
-    return tuple(
+    groups = [
         {
             "title": title,
             "fields": [
@@ -109,7 +111,8 @@ def _filter_panel(ticked: tuple[tuple[str, ...], ...]) -> tuple[dict, ...]:
             "open_now": with_open_now,
         }
         for title, names, with_open_now in FILTER_GROUPS
-    )
+    ]
+    return render_to_string("places/_filter_panel.html", {"groups": groups, "open_now": open_now})
 
 
 def chosen_filters(form) -> list[str]:
@@ -157,7 +160,7 @@ def _search(request, stamped=None):
     context = {
         "form": form,
         "filter_fields": FILTER_FIELDS,
-        "filter_groups": filter_groups(form),
+        "filter_panel": filter_panel(form),
         "chosen_filters": chosen_filters(form),
     }
     if form.is_bound and form.is_valid() and form.origin is not None:
