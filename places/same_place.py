@@ -204,7 +204,11 @@ def stamp() -> tuple[cache.Version, bool]:
     beside it were built from it."""
     with connection.cursor() as cursor:
         cursor.execute(VERSION_SQL)
-        row = cursor.fetchone()
+        return stamp_of(cursor.fetchone())
+
+
+def stamp_of(row: tuple | None) -> tuple[cache.Version, bool]:
+    """``stamp()`` of ``VERSION_SQL``'s row (None: no write to places yet)."""
     if row is None:
         return cache.Version(0, None), False
     number, changed_at, groups_number, groups_changed_at = row

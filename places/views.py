@@ -169,9 +169,11 @@ def _search(request, stamped=None):
         # One query finds the search's places, nearest first (ids and distances only); the
         # count, the page and one row per real place come from that list; the page's cards are
         # kept per places' version (``search_results``), the others read in one query.
-        stamped = stamped or same_place.stamp()
+        # the places' version (the key of their groups and cards) read first, with the matches
+        row, matches = pages.nearest(place_filter, None if stamped else same_place.VERSION_SQL)
+        stamped = stamped or same_place.stamp_of(row)
         groups = same_place.current(stamped)
-        found = dict(pages.nearest(place_filter))  # id -> metres, nearest first
+        found = dict(matches)  # id -> metres, nearest first
         ids = same_place.keep_one_per_place(list(found), groups)
         page = Paginator(ids, PAGE_SIZE).get_page(data.get("page") or 1)
         shown = search_results.cards(list(page.object_list), groups, stamped[0])

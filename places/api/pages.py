@@ -96,19 +96,42 @@ def _matches_sql(search: PlaceFilter) -> tuple[str, list, bool]:
     return (*_compiled(values), False)
 
 
-def nearest(search: PlaceFilter) -> list[tuple[int, float]]:
-    """Every match of a search around a point (``near``), nearest first: (id, metres). The
-    public search page reads them so (compiled once per shape, as a page of this API is): it
-    counts them, keeps one record per real place and shows a page of them."""
+def nearest(
+    search: PlaceFilter, first: str | None = None
+) -> tuple[tuple | None, list[tuple[int, float]]]:
+    """(the row of ``first``, every match of a search around a point, nearest first: (id,
+    metres)). The public search page reads them so (compiled once per shape and prepared, as a
+    page of this API is): it counts them, keeps one record per real place and shows a page of
+    them. ``first`` (a statement without parameters: the places' version; its row is None
+    without it) is read before the matches, in the same round trip when the search's shape is
+    compiled once, as the request's first read (``cache.first_read``: the connection's health
+    check)."""
+    alias = router.db_for_read(Place)
+    db = connections[alias]
     try:
         page_sql, params, shared = _matches_sql(search)
-    except EmptyResultSet:
-        return []
+    except EmptyResultSet:  # nothing can match
+        page_sql, params, shared = None, [], False
     sql = f"SELECT m.page_id, m.distance FROM ({page_sql}) m"
-    alias = router.db_for_read(Place)
-    with prepared_cursor(alias) if shared else connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+
+    def read():
+        with prepared_cursor(alias) as before, prepared_cursor(alias) as prepared:
+            if shared:  # one round trip
+                with db.wrap_database_errors, db.connection.pipeline():  # errors at the sync
+                    if first is not None:
+                        before.execute(first)
+                    prepared.execute(sql, params)
+                return (before.fetchone() if first else None), prepared.fetchall()
+            if first is not None:
+                before.execute(first)
+            row = before.fetchone() if first else None
+            if page_sql is None:
+                return row, []
+            with connections[alias].cursor() as cursor:
+                cursor.execute(sql, params)
+                return row, cursor.fetchall()
+
+    return cache.first_read(db, read)
 
 
 def _extras(search: PlaceFilter) -> dict | None:
