@@ -94,6 +94,15 @@ def test_public_navigation_has_no_coordinator_or_api_link_and_the_footer_has_the
     assert {"/api/docs/", "/ogc/", "/api/v1/export/lieux.geojson"} <= hrefs(footer(html))
 
 
+def test_the_footer_offers_to_sign_in_only_to_visitors_not_signed_in(client):
+    assert "/connexion/" in hrefs(footer(client.get("/lieux/").content.decode()))
+    log_in(client, COORDINATOR)
+    signed_in = footer(client.get("/lieux/").content.decode())
+    assert "/connexion/" not in hrefs(signed_in) and "/api/docs/" in hrefs(signed_in)
+    client.logout()
+    assert "/connexion/" in hrefs(footer(client.get("/lieux/").content.decode()))
+
+
 def test_coordinator_navigation_leads_to_their_departement(client):
     log_in(client, COORDINATOR)
     nav = main_nav(client.get("/lieux/").content.decode())
