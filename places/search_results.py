@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from geo_directory import cache
 
@@ -45,11 +45,10 @@ class Card(NamedTuple):
     departement_code: str
     popup: str  # the marker's popup up to its distance (HTML, ``maps.js_safe``)
     tooltip: str  # the marker's tooltip (``maps.text``)
-    # the result's markup (safe HTML), around its distance and today's hours:
-    heading: str  # its name, a link to its sheet
-    where: str  # after the distance: "(position approximative)", its commune
-    address: str
-    tags: str  # its first services
+    # its item of the result list (safe HTML), around a search's distance and today's hours:
+    item_start: str  # up to the distance: its name, a link to its sheet
+    item_middle: str  # after the distance: "(position approximative)", commune, address
+    item_end: str  # after today's hours: its first services
 
 
 class Result(NamedTuple):
@@ -101,19 +100,28 @@ def card_of(place) -> Card:
         departement_code=place.departement_code,
         popup=maps.js_safe(popup),
         tooltip=maps.text(place.nom),
-        heading=format_html('<h3><a href="{}">{}</a></h3>', sheet_url, place.nom),
-        where=where,
-        address=format_html(
-            "<p>{}{}</p>",
+        item_start=format_html(
+            '<li class="result card" data-place-id="{}">\n<h3><a href="{}">{}</a></h3>\n'
+            '<p class="distance"><strong>',
+            place.pk,
+            sheet_url,
+            place.nom,
+        ),
+        item_middle=format_html(
+            "</strong>{}</p>\n<p>{}{}</p>\n",
+            where,
             place.adresse,
             format_html(", {}", place.code_postal) if place.code_postal else "",
         ),
-        tags=format_html(
-            '<ul class="tags">{}</ul>',
-            format_html_join("", '<li class="badge">{}</li>', ((b,) for b in badges)),
-        )
-        if badges
-        else "",
+        item_end=format_html(
+            "{}</li>",
+            format_html(
+                '<ul class="tags">{}</ul>',
+                format_html_join("", '<li class="badge">{}</li>', ((b,) for b in badges)),
+            )
+            if badges
+            else "",
+        ),
     )
 
 
@@ -140,21 +148,14 @@ def results(cards_shown: list[Card], metres: dict[int, float]) -> list[Result]:
     return shown
 
 
-def result_html(card: Card, distance: str, today: str | None) -> str:
+def result_html(card: Card, distance: str, today: str | None) -> SafeString:
     """A result of the list (safe HTML): its name, distance and commune, address, today's
-    hours and first services (the template's nodes for it were a third of the page's
-    rendering: written here, from the card's parts and this search's distance and day)."""
-    return format_html(
-        '<li class="result card" data-place-id="{}">\n{}\n<p class="distance"><strong>{}</strong>'
-        "{}</p>\n{}\n{}{}</li>",
-        card.pk,
-        card.heading,
-        distance,
-        card.where,
-        card.address,
-        format_html('<p class="today">Aujourd\'hui : {}</p>\n', today) if today else "",
-        card.tags,
+    hours and first services; the card's parts around this search's distance and day (the
+    template's nodes for it were a third of the page's rendering)."""
+    today_line = (
+        format_html('<p class="today">Aujourd\'hui : {}</p>\n', today) if today else SafeString()
     )
+    return card.item_start + escape(distance) + card.item_middle + today_line + card.item_end
 
 
 def distance_text(metres: float) -> str:
