@@ -32,15 +32,9 @@ class Card(NamedTuple):
     """What a result shows of one real place (a tuple: the cache measures its bytes)."""
 
     pk: int  # the record the search found (the best-ranked of its real place's)
-    sheet_url: str
     nom: str
-    adresse: str
-    code_postal: str
-    commune: str
-    location_precision: str
     lon: float
     lat: float
-    services: tuple[str, ...]
     horaires: str
     departement_code: str
     popup: str  # the marker's popup up to its distance (HTML, ``maps.js_safe``)
@@ -56,8 +50,7 @@ class Result(NamedTuple):
 
     card: Card
     distance_text: str  # "1,3 km"
-    today: str | None  # today's hours in the place's time zone, None when unreadable
-    html: str  # its item of the result list (``result_html``)
+    html: str  # its item of the result list (``result_html``), with today's hours
 
 
 SERVICES_SHOWN = 4  # the others are counted: "+3"
@@ -87,15 +80,9 @@ def card_of(place) -> Card:
         badges.append(f"+{len(services) - SERVICES_SHOWN}")
     return Card(
         pk=place.pk,
-        sheet_url=sheet_url,
         nom=place.nom,
-        adresse=place.adresse,
-        code_postal=place.code_postal,
-        commune=place.commune,
-        location_precision=place.location_precision,
         lon=round(place.location.x, 6),
         lat=round(place.location.y, 6),
-        services=services,
         horaires=place.horaires,
         departement_code=place.departement_code,
         popup=maps.js_safe(popup),
@@ -144,7 +131,7 @@ def results(cards_shown: list[Card], metres: dict[int, float]) -> list[Result]:
     for card in cards_shown:
         distance = distance_text(metres[card.pk])
         today = today_hours(card.horaires, card.departement_code)
-        shown.append(Result(card, distance, today, result_html(card, distance, today)))
+        shown.append(Result(card, distance, result_html(card, distance, today)))
     return shown
 
 

@@ -166,10 +166,10 @@ def _search(request, stamped=None):
     if form.is_bound and form.is_valid() and form.origin is not None:
         data = form.cleaned_data
         place_filter = form.place_filter()
-        # One query finds the search's places, nearest first (ids and distances only); the
-        # count, the page and one row per real place come from that list; the page's cards are
-        # kept per places' version (``search_results``), the others read in one query.
-        # the places' version (the key of their groups and cards) read first, with the matches
+        # One round trip reads the places' version (the key of their groups and cards) and the
+        # search's matches, nearest first (ids and metres); the count, the page and one row per
+        # real place come from that list; the page's cards are kept per places' version
+        # (``search_results``), the others read in one query.
         row, matches = pages.nearest(place_filter, None if stamped else same_place.VERSION_SQL)
         stamped = stamped or same_place.stamp_of(row)
         groups = same_place.current(stamped)
