@@ -104,6 +104,7 @@ class _Schedstat:
     connection)."""
 
     def __init__(self):
+        self.pid = os.getpid()  # a forked child opens its own
         try:
             self.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
         except OSError:
@@ -129,12 +130,9 @@ _THREAD = threading.local()
 
 def _cpu_waited() -> float:
     schedstat = getattr(_THREAD, "schedstat", None)
-    if schedstat is None:
+    if schedstat is None or schedstat.pid != os.getpid():
         schedstat = _THREAD.schedstat = _Schedstat()
     return schedstat.waited()
-
-
-os.register_at_fork(after_in_child=_THREAD.__dict__.clear)  # a worker reads its own thread's
 
 
 def work_clock() -> float:

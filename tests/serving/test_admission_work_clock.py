@@ -69,3 +69,21 @@ def test_a_kind_is_judged_by_the_work_clock(settings, tmp_path):
         assert admission.COSTS.costly(kind)  # its few milliseconds elapsed are not its cost
     finally:
         admission.COSTS.clear()
+
+
+def _reads_its_own(queue) -> None:
+    admission._cpu_waited()
+    queue.put(admission._THREAD.schedstat.pid == os.getpid())
+
+
+@pytest.mark.skipif(not os.path.exists(SCHEDSTAT), reason="the kernel does not count CPU waits")
+def test_a_forked_worker_reads_its_own_threads_figures():
+    admission._cpu_waited()  # the parent's file open, as gunicorn's master may have it
+    context = get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_reads_its_own, args=(queue,))
+    child.start()
+    try:
+        assert queue.get(timeout=10) is True
+    finally:
+        child.join()
