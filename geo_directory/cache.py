@@ -73,8 +73,15 @@ and for ``SHARED_PAUSE_S`` seconds this worker does not try it again, so no requ
 - ``search-cards`` (memory): a result card of the public search page per real place, per
   places' version, one per entry (``places.search_results``): a person moving "near me" lists
   the places they listed a moment ago, and only their ids and distances are read again;
+- ``filter-panel``, ``site-footer``, ``search-map-header`` (memory, ``memo``): markup that
+  depends on no data (the search's filter panel per set of values ticked, the footer per
+  signed-in state, the map's links), rendered once per worker;
 - ``layer-sql`` (memory, ``memo``): a layer's rows compiled to SQL per layer options; no data
   in it, so no version in its key.
+
+Not answers, and so not here: pure functions of their arguments memoized beside their code,
+bounded by count (``places.opening_hours``: an expression parsed, a day's hours read from it,
+twenty per search page, where a key of this cache would cost as much as the reading).
 """
 
 from __future__ import annotations

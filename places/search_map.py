@@ -17,13 +17,12 @@ and ``cluster`` (the global names of the Leaflet map and of its marker cluster g
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import escape
 
-from geo_directory import csp
+from geo_directory import cache, csp
 
 from . import maps
 
@@ -69,9 +68,13 @@ def script_json(value) -> str:
     return text.replace("\u2029", "\\u2029")
 
 
-@lru_cache(maxsize=1)
 def header() -> str:
-    """The scripts and styles of the map (the same for every search: written once)."""
+    """The scripts and styles of the map (the same for every search: written once per worker,
+    ``cache.memo``)."""
+    return cache.memo("search-map-header", (), _header)
+
+
+def _header() -> str:
     links = [
         f'<script src="{static(maps.LEAFLET + "leaflet.js")}"></script>',
         f'<link rel="stylesheet" href="{static(maps.LEAFLET + "leaflet.css")}"/>',

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from functools import lru_cache
 
 import folium
 from django.core.paginator import Paginator
@@ -94,10 +93,12 @@ def filter_panel(form) -> str:
         tuple(v for v in values if v in (form[name].value() or ())) if form.is_bound else ()
         for name, (_, values) in FILTER_FIELDS.items()
     )
-    return _filter_panel(ticked, bool(form.is_bound and form["ouvert_maintenant"].value()))
+    open_now = bool(form.is_bound and form["ouvert_maintenant"].value())
+    return response_cache.memo(
+        "filter-panel", (ticked, open_now), lambda: _filter_panel(ticked, open_now)
+    )
 
 
-@lru_cache(maxsize=256)
 def _filter_panel(ticked: tuple[tuple[str, ...], ...], open_now: bool) -> str:
     by_name = dict(zip(FILTER_FIELDS, ticked, strict=True))
     groups = [
@@ -159,7 +160,6 @@ def _search(request, stamped=None):
     form = SearchForm(data)
     context = {
         "form": form,
-        "filter_fields": FILTER_FIELDS,
         "filter_panel": filter_panel(form),
         "chosen_filters": chosen_filters(form),
     }

@@ -2,12 +2,12 @@
 the section the visitor is in with ``aria-current="page"`` (a screen reader says "page
 actuelle"; the style underlines it). ``{% site_footer %}``: the footer of every page."""
 
-from functools import lru_cache
-
 from django import template
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils.html import format_html
+
+from geo_directory import cache
 
 register = template.Library()
 
@@ -31,9 +31,9 @@ def site_footer(context):
     missing "Se connecter", so rendered once per worker, signed-in state and URL prefix (its
     dozen links were half of the base template's rendering)."""
     user = context.get("user")
-    return _footer(bool(user is not None and user.is_authenticated), get_script_prefix())
-
-
-@lru_cache(maxsize=8)
-def _footer(signed_in: bool, _prefix: str) -> str:
-    return render_to_string("_footer.html", {"signed_in": signed_in})
+    signed_in = bool(user is not None and user.is_authenticated)
+    return cache.memo(
+        "site-footer",
+        (signed_in, get_script_prefix()),
+        lambda: render_to_string("_footer.html", {"signed_in": signed_in}),
+    )
