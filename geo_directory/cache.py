@@ -141,6 +141,12 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+def instant(micros: int | None) -> datetime | None:
+    """The aware UTC datetime of ``micros`` microseconds since 1970 (a ``Version``'s time read
+    as an integer)."""
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
 def version() -> Version:
     """The current version of the data (one primary-key read).
 
