@@ -5,6 +5,7 @@ sources' ids, survives a re-import. The published layers keep every record."""
 
 import html
 import re
+from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -12,6 +13,9 @@ from django.contrib.auth import get_user_model
 from places.models import DuplicateDecision, Place
 
 from .factories import make_place
+
+MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+MONTHS = MONTHS.split()
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +77,12 @@ def test_the_sheet_of_either_record_is_one_sheet_naming_both_sources_with_merged
     # the France services record has no services: the Hub du Sud's complete the sheet
     assert Place.objects.get(pk=21).services == []
     assert "Aide aux démarches administratives" in sheet and "Gratuit" in sheet
-    # the most recent of the two records
-    assert "Mis à jour le 1<sup>er</sup> décembre 2026" in sheet
+    # the most recent of the two records: the France services one, undated by its source, has
+    # the date of its import (the Hub du Sud's says 2020-01-01)
+    newest = Place.objects.get(pk=21).date_maj
+    assert newest > Place.objects.get(pk=602).date_maj == date(2020, 1, 1)
+    day = "1<sup>er</sup>" if newest.day == 1 else str(newest.day)
+    assert f"Mis à jour le {day} {MONTHS[newest.month - 1]} {newest.year}" in sheet
 
 
 def test_the_published_layers_keep_every_record(client):

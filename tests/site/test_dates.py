@@ -12,6 +12,7 @@ from django.utils import translation
 
 from actors.models import Actor
 from geo_directory import dates
+from places.models import Place
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,9 @@ def test_a_moment_is_the_day_it_was_in_paris():
 
 
 def test_the_place_sheet_and_the_mediator_page_write_1er(client):
-    sheet = client.get("/lieux/21/").content.decode()  # France services Barcelonnette
+    # France services Barcelonnette, dated by its import (its source gives no date): the 1st
+    Place.objects.filter(pk=21).update(date_maj=date(2026, 12, 1))
+    sheet = client.get("/lieux/21/").content.decode()
     assert "Mis à jour le 1<sup>er</sup> décembre 2026" in sheet
     mediator = Actor.objects.get(external_id="demo-003")  # in Peyruis since 1 December 2025
     page = client.get(f"/acteurs/{mediator.pk}/").content.decode()
