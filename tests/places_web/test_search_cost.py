@@ -139,3 +139,20 @@ def test_a_place_renamed_is_listed_under_its_new_name_at_once(client):
     Place.objects.filter(pk=nearest).update(nom="Médiathèque renommée")  # the places' version
     page, _ = search(client, near_me(*MOVED))
     assert listed(page)[0] == nearest and "Médiathèque renommée" in page
+
+
+def test_search_forms_share_their_field_declarations_and_keep_their_own_values():
+    from django.http import QueryDict
+
+    from places.forms import FILTER_FIELDS, SearchForm
+
+    free = SearchForm(QueryDict("commune=Digne-les-Bains&frais_a_charge=Gratuit"))
+    other = SearchForm(QueryDict("commune=Gap&rayon=7"))
+    # declared once: no field copied, nor the filters' built again, for each request
+    for name in ["commune", "rayon", *FILTER_FIELDS]:
+        assert free.fields[name] is other.fields[name], name
+    assert free.is_valid() and free.cleaned_data["frais_a_charge"] == ["Gratuit"]
+    assert not other.is_valid() and "rayon" in other.errors
+    assert re.search(r'value="Gratuit"[^>]* checked', str(free["frais_a_charge"]))
+    assert "checked" not in str(other["frais_a_charge"])
+    assert "rayon" not in free.errors
