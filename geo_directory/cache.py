@@ -110,7 +110,17 @@ from django.http import HttpResponse
 ALIAS = "responses"
 FORMAT = 3  # bumped when the shape of a cached value changes: older entries are never read
 VERSION_TABLE = "coverage_directoryversion"  # coverage.models.DirectoryVersion
-VERSION_SQL = f"SELECT version, changed_at FROM {VERSION_TABLE} WHERE id = 1"
+
+
+def micros(column: str) -> str:
+    """SQL of a timestamp ``column`` as microseconds since 1970, an integer: a version's time is
+    read so (``instant`` gives it back, exact), since Django's loader parses every timestamp in
+    Python, once per row of a statement that repeats the version beside each of its rows."""
+    return f"(extract(epoch FROM {column}) * 1000000)::bigint"
+
+
+# The data's version: its number and the time of that write (``Version``, by ``version_of``).
+VERSION_SQL = f"SELECT version, {micros('changed_at')} FROM {VERSION_TABLE} WHERE id = 1"
 DISK_ERRORS = (OSError, EOFError, zlib.error, pickle.UnpicklingError, ValueError, TypeError)
 try:  # CACHE_URL: Redis as the shared tier (a connection refused is a RedisError)
     from redis.exceptions import RedisError
@@ -133,18 +143,24 @@ class Version(NamedTuple):
         """In every cache key and ETag: exact to the microsecond, and without a datetime's own
         repr (4 of the 11 microseconds a key took)."""
         at = self.changed_at
-        micros = None if at is None else (at - _EPOCH) // _MICROSECOND
-        return f"Version({self.number}, {micros})"
+        since = None if at is None else (at - _EPOCH) // _MICROSECOND
+        return f"Version({self.number}, {since})"
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def instant(micros: int | None) -> datetime | None:
-    """The aware UTC datetime of ``micros`` microseconds since 1970 (a ``Version``'s time read
-    as an integer)."""
-    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+def instant(number: int | None) -> datetime | None:
+    """The aware UTC datetime of ``number`` microseconds since 1970 (``micros``)."""
+    return None if number is None else _EPOCH + timedelta(microseconds=number)
+
+
+def version_of(row: tuple | None) -> Version:
+    """The ``Version`` of ``VERSION_SQL``'s row (None, or a NULL number: no write yet)."""
+    if row is None or row[0] is None:
+        return Version(0, None)
+    return Version(row[0], instant(row[1]))
 
 
 def version() -> Version:
@@ -177,8 +193,7 @@ def first_read(db, read: Callable[[], T]) -> T:
 def _read_version(db) -> Version:
     with db.cursor() as cursor:
         cursor.execute(VERSION_SQL)
-        row = cursor.fetchone()
-    return Version(*row) if row else Version(0, None)
+        return version_of(cursor.fetchone())
 
 
 # --- the tiers --------------------------------------------------------------------------------

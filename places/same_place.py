@@ -35,9 +35,10 @@ from .duplicates import find_duplicates
 from .models import DuplicateDecision, Place, PlacesVersion
 
 NAMESPACE = "same-place-groups"
+# The places' version and that of the groups stored beside it (times as ``cache.micros``).
 VERSION_SQL = (
-    "SELECT version, changed_at, groups_version, groups_changed_at"
-    f" FROM {PlacesVersion._meta.db_table} WHERE id = 1"
+    f"SELECT version, {cache.micros('changed_at')}, groups_version,"
+    f" {cache.micros('groups_changed_at')} FROM {PlacesVersion._meta.db_table} WHERE id = 1"
 )
 SCALARS = tuple(name for name in standard.MODEL_FIELDS if name not in standard.LIST_FIELDS)
 
@@ -208,14 +209,12 @@ def stamp() -> tuple[cache.Version, bool]:
 
 
 def stamp_of(row: tuple | None) -> tuple[cache.Version, bool]:
-    """``stamp()`` of ``VERSION_SQL``'s row (None: no write to places yet)."""
-    if row is None:
+    """``stamp()`` of ``VERSION_SQL``'s row (None, or NULLs: no write to places yet)."""
+    if row is None or row[0] is None:
         return cache.Version(0, None), False
     number, changed_at, groups_number, groups_changed_at = row
-    return cache.Version(number, changed_at), (groups_number, groups_changed_at) == (
-        number,
-        changed_at,
-    )
+    version = cache.Version(number, cache.instant(changed_at))
+    return version, (groups_number, groups_changed_at) == (number, changed_at)
 
 
 def current(stamped: tuple[cache.Version, bool] | None = None) -> Groups:

@@ -102,36 +102,45 @@ def nearest(
     """(the row of ``first``, every match of a search around a point, nearest first: (id,
     metres)). The public search page reads them so (compiled once per shape and prepared, as a
     page of this API is): it counts them, keeps one record per real place and shows a page of
-    them. ``first`` (a statement without parameters: the places' version; its row is None
-    without it) is read before the matches, in the same round trip when the search's shape is
-    compiled once, as the request's first read (``cache.first_read``: the connection's health
-    check)."""
+    them. ``first`` (a statement of one row without parameters: the places' version; its row
+    is None without it) is read by the same statement (``beside``), the request's first read
+    (``cache.first_read``: the connection's health check)."""
     alias = router.db_for_read(Place)
     db = connections[alias]
     try:
         page_sql, params, shared = _matches_sql(search)
     except EmptyResultSet:  # nothing can match
         page_sql, params, shared = None, [], False
-    sql = f"SELECT m.page_id, m.distance FROM ({page_sql}) m"
+    if page_sql is not None:
+        page_sql = f"SELECT m.page_id, m.distance FROM ({page_sql}) m"
+    sql = page_sql if first is None else beside(first, page_sql)
+    if sql is None:
+        return None, []
 
     def read():
-        with prepared_cursor(alias) as before, prepared_cursor(alias) as prepared:
-            if shared:  # one round trip
-                with db.wrap_database_errors, db.connection.pipeline():  # errors at the sync
-                    if first is not None:
-                        before.execute(first)
-                    prepared.execute(sql, params)
-                return (before.fetchone() if first else None), prepared.fetchall()
-            if first is not None:
-                before.execute(first)
-            row = before.fetchone() if first else None
-            if page_sql is None:
-                return row, []
-            with connections[alias].cursor() as cursor:
-                cursor.execute(sql, params)
-                return row, cursor.fetchall()
+        with prepared_cursor(alias) if shared else db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
-    return cache.first_read(db, read)
+    rows = cache.first_read(db, read)
+    if first is None:
+        return None, rows
+    if page_sql is None:
+        return rows[0], []
+    width = len(rows[0]) - 2  # first's columns, then (id, metres)
+    return rows[0][:width], [r[width:] for r in rows if r[width] is not None]
+
+
+def beside(first: str, sql: str | None) -> str:
+    """One statement: the row of ``first`` (a statement of one row, or none) beside each row of
+    ``sql`` (or alone, with NULLs, when ``sql`` gives none or is None). Each row of ``sql``
+    comes in its order: a join without a condition is a nested loop over its one-row side."""
+    if sql is None:
+        return f"SELECT f.* FROM (SELECT) one LEFT JOIN ({first}) f ON true"
+    return (
+        f"SELECT f.*, r.* FROM (SELECT) one LEFT JOIN ({first}) f ON true"
+        f" LEFT JOIN ({sql}) r ON true"
+    )
 
 
 def _extras(search: PlaceFilter) -> dict | None:
@@ -228,26 +237,14 @@ def versioned_page(search: PlaceFilter) -> tuple[cache.Version, int, str] | None
 
     def read():
         with prepared_cursor(alias) as cursor:
-            cursor.execute(VERSIONED + sql + ") p ON true", params)
+            cursor.execute(beside(cache.VERSION_SQL, sql), params)
             return cursor.fetchall()
 
     rows = cache.first_read(db, read)
-    number, micros = rows[0][:2] if rows else (None, None)
-    version = NO_VERSION if number is None else cache.Version(number, cache.instant(micros))
+    version = cache.version_of(rows[0][:2] if rows else None)
     _last_version[0] = version
-    page_rows = [row[2:] for row in rows if row[2] is not None]
+    page_rows = [row[2:] for row in rows if row[2] is not None]  # none: past the last match
     return (version, *_features(search, version, alias, page_rows))
-
-
-# The data's version (a row even before the first write) beside each row of a page (its SQL
-# follows, then ") p ON true"); its time in microseconds since 1970, an integer (a timestamp
-# is parsed in Python by Django's loader: a sixth of the statement's time for ten rows).
-VERSIONED = (
-    "SELECT v.version, v.micros, p.* FROM (SELECT) one LEFT JOIN ("
-    "SELECT version, (extract(epoch FROM changed_at) * 1000000)::bigint AS micros"
-    f" FROM {cache.VERSION_TABLE} WHERE id = 1) v ON true LEFT JOIN ("
-)
-NO_VERSION = cache.Version(0, None)
 
 
 _last_version: list[cache.Version | None] = [None]  # this worker's, by versioned_page

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from geo_directory import cache as response_cache
+from places import same_place
 from places.api import pages
 from places.filters import PlaceFilter, PlaceFilterSet
 from places.layer import PLACES
@@ -77,6 +78,28 @@ def test_a_versioned_page_without_any_write_yet_has_version_zero_and_its_rows():
     version, matched, features = pages.versioned_page(search)
     assert version == response_cache.Version(0, None)
     assert (matched, features) == pages.whole_page(search, "default") and matched > 3
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "near=6.2357,44.0925&radius_km=30",  # Digne: a shape compiled once, prepared
+        "near=5.93,44.19&radius_km=40&frais_a_charge=Gratuit",  # with a filter: compiled now
+        "near=-30.0,45.0&radius_km=5",  # the Atlantic: no match
+    ],
+)
+def test_the_search_pages_read_is_the_places_version_and_the_querysets_matches(query):
+    search = PlaceFilter.from_query(QueryDict(query))
+    expected = [
+        (pk, pytest.approx(metres.m, abs=1e-6))
+        for pk, metres in PlaceFilterSet.narrow(PLACES.rows(), search.values).values_list(
+            "pk", "distance"
+        )
+    ]
+    row, matches = pages.nearest(search, same_place.VERSION_SQL)
+    assert same_place.stamp_of(row) == same_place.stamp()
+    assert [(pk, metres) for pk, metres in matches] == expected, query
+    assert pages.nearest(search) == (None, matches)
 
 
 def test_a_write_is_seen_by_the_next_page():
