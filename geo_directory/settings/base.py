@@ -149,7 +149,7 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / ".data" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "geo_directory" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "geo_directory.static_storage.ManifestStorage"},
 }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
