@@ -73,9 +73,12 @@ and for ``SHARED_PAUSE_S`` seconds this worker does not try it again, so no requ
 - ``search-cards`` (memory): a result card of the public search page per real place, per
   places' version, one per entry (``places.search_results``): a person moving "near me" lists
   the places they listed a moment ago, and only their ids and distances are read again;
-- ``filter-panel``, ``site-footer``, ``search-map-header`` (memory, ``memo``): markup that
-  depends on no data (the search's filter panel per set of values ticked, the footer per
-  signed-in state, the map's links), rendered once per worker;
+- ``filter-panel``, ``radius-options``, ``site-footer``, ``search-map-header``,
+  ``search-map-legend`` (memory, ``memo``): markup that depends on no data (the search's filter
+  panel per set of values ticked, its radius list per radius chosen, the footer per signed-in
+  state, the map's links and legend), rendered once per worker;
+- ``static-url`` (memory, ``memo``): a static file's URL (``geo_directory.static_storage``), per
+  name: a worker reads its manifest once;
 - ``layer-sql`` (memory, ``memo``): a layer's rows compiled to SQL per layer options; no data
   in it, so no version in its key.
 

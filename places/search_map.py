@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils.html import escape
 
@@ -72,6 +73,16 @@ def header() -> str:
     """The scripts and styles of the map (the same for every search: written once per worker,
     ``cache.memo``)."""
     return cache.memo("search-map-header", (), _header)
+
+
+def legend() -> str:
+    """The legend under the map (``_results_legend.html``): the same for every search, written
+    once per worker (``cache.memo``)."""
+    return cache.memo(
+        "search-map-legend",
+        (),
+        lambda: render_to_string("places/_results_legend.html", {"legend": LEGEND}),
+    )
 
 
 def _header() -> str:
@@ -160,5 +171,5 @@ def results_map(results, origin, radius_km: int) -> dict:
         "header": header(),
         "html": f'<div class="folium-map" id="{NAME}"></div>',
         "script": f'<script nonce="{csp.nonce_marker()}">\n' + "\n".join(lines) + "\n</script>",
-        "legend": LEGEND,
+        "legend": legend(),
     }

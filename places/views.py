@@ -99,6 +99,27 @@ def filter_panel(form) -> str:
     )
 
 
+def radius_options(form) -> str:
+    """The radius list's options, the one asked selected (none for a value not offered): written
+    once per choice, the same for every search."""
+    field = form.fields["rayon"]
+    offered = [str(value) for value, _label in field.choices]
+    chosen = str(form["rayon"].value())
+    chosen = chosen if chosen in offered else ""
+    return response_cache.memo(
+        "radius-options",
+        (chosen,),
+        lambda: format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (value, " selected" if str(value) == chosen else "", label)
+                for value, label in field.choices
+            ),
+        ),
+    )
+
+
 def _filter_panel(ticked: tuple[tuple[str, ...], ...], open_now: bool) -> str:
     by_name = dict(zip(FILTER_FIELDS, ticked, strict=True))
     groups = [
@@ -161,6 +182,7 @@ def _search(request, stamped=None):
     context = {
         "form": form,
         "filter_panel": filter_panel(form),
+        "radius_options": radius_options(form),
         "chosen_filters": chosen_filters(form),
     }
     if form.is_bound and form.is_valid() and form.origin is not None:
