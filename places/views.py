@@ -89,9 +89,9 @@ def filter_panel(form) -> str:
     """The form's filter fields by group, each with its checkboxes (``_filter_panel.html``):
     written once per set of values ticked (most searches tick none), the same for every
     search."""
+    asked = asked_filters(form)
     ticked = tuple(
-        tuple(v for v in values if v in (form[name].value() or ())) if form.is_bound else ()
-        for name, (_, values) in FILTER_FIELDS.items()
+        tuple(v for v in values if v in asked[name]) for name, (_, values) in FILTER_FIELDS.items()
     )
     open_now = bool(form.is_bound and form["ouvert_maintenant"].value())
     return response_cache.memo(
@@ -141,10 +141,25 @@ def chosen_filters(form) -> list[str]:
     """The values ticked, as the person reads them (shown while the filters are folded)."""
     if not form.is_bound:
         return []
+    asked = asked_filters(form)
     chosen = ["Ouvert maintenant"] if form["ouvert_maintenant"].value() else []
     for name, (_, values) in FILTER_FIELDS.items():
-        chosen += [v for v in form[name].value() or [] if v in values]
+        chosen += [v for v in asked[name] if v in values]
     return chosen
+
+
+def asked_filters(form) -> dict[str, list[str] | tuple]:
+    """The values the query gives each filter field, as its checkboxes read them (a list per
+    name; none for a form not submitted), without a bound field per filter."""
+    if not form.is_bound:
+        return dict.fromkeys(FILTER_FIELDS, ())
+    return {
+        name: form.fields[name].widget.value_from_datadict(
+            form.data, form.files, form.add_prefix(name)
+        )
+        or ()
+        for name in FILTER_FIELDS
+    }
 
 
 def query_without_page(request) -> str:
