@@ -645,7 +645,11 @@ def in_blocks(
 def memo(namespace: str, parts: tuple, build: Callable[[], object]):
     """A value that depends on no data (compiled SQL of a layer for some options...), kept in
     this worker's memory tier under the same byte budget; no version in its key."""
-    name = _name(namespace, parts)
+    name = (namespace, release(), _database_name(), *parts)  # compared as values, not hashed
+    try:
+        hash(name)
+    except TypeError:  # a part that is no key by itself (a list): its text, hashed
+        name = _name(namespace, parts)
     value = MEMORY.get(name)
     if value is None:
         value = build()

@@ -1,5 +1,6 @@
-"""Values kept in blocks of ids (``cache.in_blocks``: the layers' Features, the search's cards):
-each block read once per version, a missing id kept missing, within the memory tier's bytes."""
+"""The memory tier's entries keyed by their parts' values: blocks of ids (``cache.in_blocks``:
+the layers' Features, the search's cards), each read once per version, a missing id kept
+missing, within the memory tier's bytes; values of no data (``cache.memo``), once per release."""
 
 import pytest
 
@@ -52,3 +53,22 @@ def test_blocks_count_in_the_memory_tiers_bytes_and_go_with_clear(settings):
 def test_blocks_are_kept_per_data_version():
     with pytest.raises(TypeError, match="Version"):
         cache.in_blocks("test-blocks", ("lieux",), [1], Reader())
+
+
+def test_a_memo_is_built_once_per_parts_and_release_even_with_a_list_among_them(settings):
+    cache.clear()
+    built = []
+
+    def build(label):
+        built.append(label)
+        return f"<p>{label}</p>"
+
+    for _ in range(2):
+        assert cache.memo("test-memo", ("a", True), lambda: build("a")) == "<p>a</p>"
+        assert cache.memo("test-memo", ("a", ["x", "y"]), lambda: build("list")) == "<p>list</p>"
+        assert cache.memo("test-memo", ("b", True), lambda: build("b")) == "<p>b</p>"
+    assert built == ["a", "list", "b"]
+    settings.RELEASE = "another-deploy"  # new code: its own markup
+    cache.memo("test-memo", ("a", True), lambda: build("a"))
+    cache.memo("test-memo", ("a", ["x", "y"]), lambda: build("list"))
+    assert built == ["a", "list", "b", "a", "list"]
