@@ -190,17 +190,20 @@ class PlaceListView(GeoJSONAPIView):
         full_path, uri = request.get_full_path(), request.build_absolute_uri()
         guess = pages.last_version()
         if guess is not None:
-            etag = conditional.etag_for("lieux", guess, full_path, media_type, "")
-            text = response_cache.get("places-geojson", (guess, etag, uri), shared=False)
+            guessed = conditional.etag_for("lieux", guess, full_path, media_type, "")
+            text = response_cache.get("places-geojson", (guess, guessed, uri), shared=False)
             if text is not None and response_cache.version() == guess:
                 return conditional.respond(
-                    request, etag, guess[1], lambda: HttpResponse(text, content_type=media_type)
+                    request, guessed, guess[1], lambda: HttpResponse(text, content_type=media_type)
                 )
         found = pages.versioned_page(search)
         if found is None:
             return None
         version, matched, features = found
-        etag = conditional.etag_for("lieux", version, full_path, media_type, "")
+        if version == guess:  # the version of this worker's last page, as most often
+            etag = guessed
+        else:
+            etag = conditional.etag_for("lieux", version, full_path, media_type, "")
 
         def build():
             text = cls.collection(request, query, search, matched, features)
