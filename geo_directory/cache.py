@@ -613,10 +613,10 @@ def in_blocks(
 ) -> dict:
     """The value of each of ``ids`` (integer ids) that exists, kept in this worker's memory in
     entries of ``block`` consecutive ids per ``parts`` (the version first, then names and
-    numbers: values compared exactly, as a key): a map panning or a
-    moved "near me" asks for the places it showed a moment ago, one lookup per block. The blocks
-    not kept are read at once: ``read(wanted)`` returns {id: value} of those of ``wanted`` that
-    exist (a missing id is kept as missing)."""
+    numbers, compared as values): a map panning or a moved "near me" asks for the places it
+    showed a moment ago, one lookup per block. The blocks not kept are read at once:
+    ``read(wanted)`` returns {id: value} of those of ``wanted`` that exist (a missing id is kept
+    as missing)."""
     values, missing = {}, []
     # Keyed by the exact values themselves (the Version, names, the block's number): not the
     # hashed text of ``key``, ~6 µs each, for the fifty blocks of a map's page of 100 places.

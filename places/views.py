@@ -203,7 +203,7 @@ def _search(request, stamped=None):
     if form.is_bound and form.is_valid() and form.origin is not None:
         data = form.cleaned_data
         place_filter = form.place_filter()
-        # One round trip reads the places' version (the key of their groups and cards) and the
+        # One statement reads the places' version (the key of their groups and cards) and the
         # search's matches, nearest first (ids and metres); the count, the page and one row per
         # real place come from that list; the page's cards are kept per places' version
         # (``search_results``), the others read in one query.

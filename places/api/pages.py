@@ -222,7 +222,7 @@ def page(search: PlaceFilter, version) -> tuple[int, str]:
 def versioned_page(search: PlaceFilter) -> tuple[cache.Version, int, str] | None:
     """(the data's version, number of matches, the page's Features) for a search of a shape
     compiled once (``bbox`` and/or ``near``: a moving map, a "near me"): the version and the
-    page's ids read by one prepared statement (``VERSIONED``: one snapshot, one round trip,
+    page's ids read by one prepared statement (``beside``: one snapshot, one round trip,
     planned once per connection; the two sent in a pipeline cost the client twice the work),
     as the request's first statement (``cache.first_read``: the connection's health check);
     None for any other search (``page`` after ``cache.version``)."""
