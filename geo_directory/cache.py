@@ -442,9 +442,13 @@ def clear() -> None:
 def key(namespace: str, *parts) -> str:
     """A cache key for ``parts`` in this database. A cached answer's parts start with the
     data's ``Version`` (``version()``), so that no key outlives a write."""
+    _check_versioned(namespace, parts)
+    return _name(namespace, parts)
+
+
+def _check_versioned(namespace: str, parts: tuple) -> None:
     if not parts or not isinstance(parts[0], Version):
         raise TypeError(f"cache key {namespace!r}: parts must start with the data's Version")
-    return _name(namespace, parts)
 
 
 CODE_FOLDERS = ("geo_directory", "places", "actors", "coverage", "ogc", "tiles")
@@ -620,8 +624,7 @@ def in_blocks(
     values, missing = {}, []
     # Keyed by the exact values themselves (the Version, names, the block's number): not the
     # hashed text of ``key``, ~6 µs each, for the fifty blocks of a map's page of 100 places.
-    if not parts or not isinstance(parts[0], Version):
-        raise TypeError(f"cache blocks {namespace!r}: parts must start with the data's Version")
+    _check_versioned(namespace, parts)
     prefix = (namespace, _database_name(), *parts)
     for number in sorted({pk // block for pk in ids}):
         kept = MEMORY.get((*prefix, number))
@@ -647,10 +650,10 @@ def memo(namespace: str, parts: tuple, build: Callable[[], object]):
     this worker's memory tier under the same byte budget; no version in its key."""
     name = (namespace, release(), _database_name(), *parts)  # compared as values, not hashed
     try:
-        hash(name)
+        value = MEMORY.get(name)
     except TypeError:  # a part that is no key by itself (a list): its text, hashed
         name = _name(namespace, parts)
-    value = MEMORY.get(name)
+        value = MEMORY.get(name)
     if value is None:
         value = build()
         size = size_of(value)

@@ -85,11 +85,10 @@ def checkboxes(name: str, ticked: tuple[str, ...]) -> str:
     )
 
 
-def filter_panel(form) -> str:
+def filter_panel(form, asked: dict) -> str:
     """The form's filter fields by group, each with its checkboxes (``_filter_panel.html``):
     written once per set of values ticked (most searches tick none), the same for every
-    search."""
-    asked = asked_filters(form)
+    search. ``asked``: ``asked_filters(form)``."""
     ticked = tuple(
         tuple(v for v in values if v in asked[name]) for name, (_, values) in FILTER_FIELDS.items()
     )
@@ -137,11 +136,11 @@ def _filter_panel(ticked: tuple[tuple[str, ...], ...], open_now: bool) -> str:
     return render_to_string("places/_filter_panel.html", {"groups": groups, "open_now": open_now})
 
 
-def chosen_filters(form) -> list[str]:
-    """The values ticked, as the person reads them (shown while the filters are folded)."""
+def chosen_filters(form, asked: dict) -> list[str]:
+    """The values ticked, as the person reads them (shown while the filters are folded);
+    ``asked``: ``asked_filters(form)``."""
     if not form.is_bound:
         return []
-    asked = asked_filters(form)
     chosen = ["Ouvert maintenant"] if form["ouvert_maintenant"].value() else []
     for name, (_, values) in FILTER_FIELDS.items():
         chosen += [v for v in asked[name] if v in values]
@@ -194,11 +193,12 @@ def _search(request, stamped=None):
         data = request.GET.copy()
         data.setdefault("rayon", str(DEFAULT_RADIUS_KM))  # a shared URL may omit it
     form = SearchForm(data)
+    asked = asked_filters(form)
     context = {
         "form": form,
-        "filter_panel": filter_panel(form),
+        "filter_panel": filter_panel(form, asked),
         "radius_options": radius_options(form),
-        "chosen_filters": chosen_filters(form),
+        "chosen_filters": chosen_filters(form, asked),
     }
     if form.is_bound and form.is_valid() and form.origin is not None:
         data = form.cleaned_data
